@@ -1,0 +1,151 @@
+"""Configuration: one frozen object, built once at start-up and passed down.
+
+Values come from the defaults below, then a TOML file (``--config`` or ``GATEWAY_CONFIG``), then
+environment variables ``GATEWAY_<SECTION>_<KEY>`` (e.g. ``GATEWAY_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 15 * 1024 * 1024
+    #: checks run in a thread pool so that large documents do not stall the event loop
+    check_threads: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///gateway.db"
+    migrate_on_start: bool = True
+    pool_size: int = 10
+    echo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AmqpSettings:
+    url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    #: relay the outbox to the broker and consume responses in this process
+    enabled: bool = True
+    confirm_timeout_seconds: float = 10.0
+    reconnect_seconds: float = 2.0
+    responses_prefetch: int = 32
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySettings:
+    batch_size: int = 100
+    #: how often the outbox is looked at when nothing wakes the relay (other processes' messages)
+    poll_seconds: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ParsingSettings:
+    max_depth: int = 64
+    max_elements: int = 2_000_000
+    max_attributes_per_element: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSettings:
+    paths: tuple[Path, ...] = (PROJECT_ROOT / "schemas" / "sxml",)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    amqp: AmqpSettings = field(default_factory=AmqpSettings)
+    relay: RelaySettings = field(default_factory=RelaySettings)
+    parsing: ParsingSettings = field(default_factory=ParsingSettings)
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
+
+    def replace(self, **sections: Mapping[str, Any]) -> Settings:
+        """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
+        changed = {
+            name: dataclasses.replace(getattr(self, name), **values) for name, values in sections.items()
+        }
+        return dataclasses.replace(self, **changed)
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "server": ServerSettings,
+    "database": DatabaseSettings,
+    "amqp": AmqpSettings,
+    "relay": RelaySettings,
+    "parsing": ParsingSettings,
+    "catalog": CatalogSettings,
+}
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get("GATEWAY_CONFIG"):
+        path = Path(environ["GATEWAY_CONFIG"])
+    data: dict[str, dict[str, Any]] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration {path}: {exc}") from exc
+    base_dir = path.parent if path is not None else Path.cwd()
+    unknown_sections = set(data) - set(_SECTIONS)
+    if unknown_sections:
+        raise ConfigError(f"unknown sections: {', '.join(sorted(unknown_sections))}")
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        values = dict(data.get(name, {}))
+        hints = get_type_hints(cls)
+        unknown = set(values) - set(hints)
+        if unknown:
+            raise ConfigError(f"unknown keys in [{name}]: {', '.join(sorted(unknown))}")
+        for key in hints:
+            env_name = f"GATEWAY_{name}_{key}".upper()
+            if env_name in environ:
+                values[key] = environ[env_name]
+        sections[name] = cls(
+            **{key: _coerce(hints[key], value, f"{name}.{key}", base_dir) for key, value in values.items()}
+        )
+    return Settings(**sections)
+
+
+def _coerce(kind: Any, value: Any, name: str, base_dir: Path) -> Any:
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(value)
+        if kind in (int, float):
+            # TOML gives typed values; true or 8080.5 for a port is a mistake, not a 1 or an 8080.
+            if isinstance(value, bool) or (kind is int and isinstance(value, float)):
+                raise ValueError(value)
+            return kind(value)
+        if kind is str:
+            return str(value)
+        if kind == tuple[Path, ...]:
+            items = value.split(os.pathsep) if isinstance(value, str) else list(value)
+            return tuple((base_dir / item).resolve() for item in items if item)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}: cannot use {value!r}") from exc
+    raise ConfigError(f"{name}: unsupported setting type {kind}")

@@ -1,0 +1,146 @@
+"""The frozen values that flow through the pipeline and out in receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from gateway.errors import ErrorDetail
+
+INBOUND_EXCHANGE = "sisc.inbound"
+OUTBOUND_EXCHANGE = "sisc.outbound"
+DEAD_LETTER_EXCHANGE = "sisc.dlx"
+DEAD_LETTER_QUEUE = "sisc.dead"
+RESPONSES_QUEUE = "gateway.responses"
+SYSTEMS = ("NCTS2", "AES", "EMCSPL2")
+
+
+class Status(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ROUTED = "routed"
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The PUESC account that posted the document (from its API token)."""
+
+    account_id: int
+    login: str
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    body: bytes
+    sender: Sender
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    kind: str  # sc | qualified | epuap | cbtd
+    person: str  # ID SISC or PESEL
+    certificate: str  # SHA-256 fingerprint
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "person": self.person, "certificate": self.certificate}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    exchange: str
+    routing_key: str
+
+    @classmethod
+    def inbound(cls, system: str, message_type: str) -> Route:
+        return cls(INBOUND_EXCHANGE, f"{system}.{message_type}")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"exchange": self.exchange, "routing_key": self.routing_key}
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What the gateway knows of a message, read from the verified content."""
+
+    system: str
+    message_type: str
+    schema_version: str
+    message_id: str
+    lrn: str | None
+    arc: str | None
+    acting_for: str | None
+    acting_role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """What could be learnt of a document before it was refused (for rejected receipts)."""
+
+    system: str | None = None
+    message_type: str | None = None
+    schema_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of the checks of one document; nothing stored yet."""
+
+    digest: str
+    identification: Identification
+    envelope: Envelope | None = None
+    signer: Signer | None = None
+    route: Route | None = None
+    warnings: tuple[str, ...] = ()
+    errors: tuple[ErrorDetail, ...] = ()
+    #: the code of the refusal, None when accepted
+    refusal: str | None = None
+    #: False for documents that must not be kept (unparseable, or forbidden constructs)
+    storable: bool = True
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A stored document's answer: the receipt JSON of SPEC.md section 2."""
+
+    reference: str
+    status: Status
+    received_at: datetime
+    verdict: Verdict
+    representation: str | None = None
+    responses: tuple[dict[str, object], ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        verdict, envelope = self.verdict, self.verdict.envelope
+        ident = verdict.identification
+        result: dict[str, object] = {
+            "reference": self.reference,
+            "status": str(self.status),
+            "received_at": rfc3339(self.received_at),
+            "system": ident.system,
+            "message_type": ident.message_type,
+            "schema_version": ident.schema_version,
+            "message_id": envelope.message_id if envelope else None,
+            "digest": verdict.digest,
+            "signer": verdict.signer.as_dict() if verdict.signer else None,
+            "acting_for": envelope.acting_for if envelope else None,
+            "representation": self.representation,
+            "route": verdict.route.as_dict() if verdict.route else None,
+            "warnings": list(verdict.warnings),
+        }
+        if envelope and envelope.lrn:
+            result["lrn"] = envelope.lrn
+        if envelope and envelope.arc:
+            result["arc"] = envelope.arc
+        if self.status is Status.REJECTED:
+            result["errors"] = [e.as_dict() for e in verdict.errors]
+        return result
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
