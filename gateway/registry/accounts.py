@@ -1,0 +1,146 @@
+"""PUESC accounts and their API tokens: the part of the registry the core needs.
+
+The registry (persons, Podmioty, representations) grows around these tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.domain import Sender
+from gateway.errors import Unauthenticated
+from gateway.storage.documents import translate_database_errors
+from gateway.storage.tables import Account, ApiToken
+
+TOKEN_PREFIX = "cgw_"
+
+
+class RegistryError(Exception):
+    """A registry command that cannot be carried out (unknown login, login taken, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    id: int
+    login: str
+    status: str
+    level: str
+    created_at: datetime
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "login": self.login,
+            "status": self.status,
+            "level": self.level,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _view(account: Account) -> AccountView:
+    return AccountView(account.id, account.login, account.status, account.level, account.created_at)
+
+
+class Accounts:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def authenticate(self, authorization: str | None) -> Sender:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(
+                "send Authorization: Bearer <token> (tokens come from `gateway registry token`)"
+            )
+        now = datetime.now(UTC)
+        statement = (
+            select(Account.id, Account.login)
+            .join(ApiToken, ApiToken.account_id == Account.id)
+            .where(
+                ApiToken.token_hash == hash_token(token.strip()),
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                Account.status == "active",
+            )
+        )
+        async with translate_database_errors(), self._sessions() as session:
+            row = (await session.execute(statement)).first()
+        if row is None:
+            raise Unauthenticated("unknown, expired or revoked token, or inactive account")
+        return Sender(account_id=row.id, login=row.login)
+
+    async def add(self, login: str, level: str = "basic") -> AccountView:
+        if level not in {"basic", "advanced"}:
+            raise RegistryError(f"level must be basic or advanced, not {level!r}")
+        account = Account(login=login, status="active", level=level, created_at=datetime.now(UTC))
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(account)
+        except IntegrityError:
+            raise RegistryError(f"an account with login {login!r} exists already") from None
+        return _view(account)
+
+    async def set_status(self, login: str, status: str) -> AccountView:
+        if status not in {"active", "inactive"}:
+            raise RegistryError(f"status must be active or inactive, not {status!r}")
+        async with self._sessions() as session, session.begin():
+            account = await self._by_login(session, login)
+            account.status = status
+        return _view(account)
+
+    async def issue_token(self, login: str, valid_days: int | None = None, label: str | None = None) -> str:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            account = await self._by_login(session, login)
+            session.add(
+                ApiToken(
+                    account_id=account.id,
+                    token_hash=hash_token(token),
+                    label=label,
+                    created_at=now,
+                    expires_at=now + timedelta(days=valid_days) if valid_days else None,
+                )
+            )
+        return token
+
+    async def revoke_tokens(self, login: str) -> int:
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            account = await self._by_login(session, login)
+            tokens = (
+                await session.scalars(
+                    select(ApiToken).where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None))
+                )
+            ).all()
+            for token in tokens:
+                token.revoked_at = now
+        return len(tokens)
+
+    async def get(self, account_id: int) -> AccountView:
+        async with translate_database_errors(), self._sessions() as session:
+            account = await session.get(Account, account_id)
+            if account is None:
+                raise RegistryError(f"no account {account_id}")
+            return _view(account)
+
+    async def list(self) -> list[AccountView]:
+        async with self._sessions() as session:
+            return [_view(a) for a in (await session.scalars(select(Account).order_by(Account.id))).all()]
+
+    @staticmethod
+    async def _by_login(session: AsyncSession, login: str) -> Account:
+        account = await session.scalar(select(Account).where(Account.login == login))
+        if account is None:
+            raise RegistryError(f"no account with login {login!r}")
+        return account

@@ -1,0 +1,165 @@
+"""Tables of the gateway's database (the same on SQLite and PostgreSQL).
+
+Migrations live in ``gateway/storage/migrations``; a change here needs a revision there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only autoincrements INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps are stored and returned in UTC, also on SQLite (which forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Account(Base):
+    """A PUESC account; the registry adds persons, Podmioty and representations around it."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(254), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    level: Mapped[str] = mapped_column(String(16), default="basic")
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    #: SHA-256 of the token: tokens are long random strings, so a plain digest is enough
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    reference: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sender_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    system: Mapped[str | None] = mapped_column(String(16))
+    message_type: Mapped[str | None] = mapped_column(String(16))
+    schema_version: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    lrn: Mapped[str | None] = mapped_column(String(64))
+    arc: Mapped[str | None] = mapped_column(String(64))
+    acting_for: Mapped[str | None] = mapped_column(String(64))
+    acting_role: Mapped[str | None] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(71))
+    size: Mapped[int] = mapped_column(BigInteger)
+    signer: Mapped[dict[str, Any] | None]
+    representation: Mapped[str | None] = mapped_column(String(64))
+    warnings: Mapped[list[Any]]
+    errors: Mapped[list[Any]]
+    route_exchange: Mapped[str | None] = mapped_column(String(64))
+    route_key: Mapped[str | None] = mapped_column(String(128))
+    #: sender + system + message identifier of an accepted document; NULL for rejected ones.
+    #: Its unique constraint is what makes a concurrent resend a duplicate, not a second message.
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    routed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_documents_sender_received", "sender_account_id", "received_at", "reference"),
+        Index("ix_documents_received", "received_at", "reference"),
+    )
+
+
+class Payload(Base):
+    """The received bytes, apart from the metadata so that lists and status never read them."""
+
+    __tablename__ = "payloads"
+    reference: Mapped[str] = mapped_column(ForeignKey("documents.reference"), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OutboxEntry(Base):
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(ForeignKey("documents.reference"), unique=True)
+    exchange: Mapped[str] = mapped_column(String(64))
+    routing_key: Mapped[str] = mapped_column(String(128))
+    headers: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "id",
+            sqlite_where=text("published_at IS NULL"),
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+
+class Response(Base):
+    """A message from a customs system answering an inbound document."""
+
+    __tablename__ = "responses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(ForeignKey("documents.reference"), index=True)
+    message_id: Mapped[str] = mapped_column(String(128), unique=True)
+    system: Mapped[str | None] = mapped_column(String(16))
+    message_type: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+    headers: Mapped[dict[str, Any]]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    read_at: Mapped[datetime | None]
