@@ -1,0 +1,114 @@
+"""The composition root: builds the application from one ``Settings``; nothing connects before."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiohttp import web
+
+from gateway.config import Settings
+from gateway.inbound import keys
+from gateway.inbound.http import add_routes, problems_middleware
+from gateway.metrics import Metrics
+from gateway.pipeline import Checks
+from gateway.registry.accounts import Accounts
+from gateway.routing.broker import Broker
+from gateway.routing.relay import OutboxRelay
+from gateway.routing.responses import ResponseConsumer
+from gateway.service import Intake
+from gateway.signature.stage import SignaturesNotVerified
+from gateway.storage.database import create_engine, session_factory
+from gateway.storage.documents import DocumentStore
+from gateway.storage.migrations import upgrade
+from gateway.validation.catalog import load_catalog
+
+log = logging.getLogger(__name__)
+
+
+def build_checks(settings: Settings) -> Checks:
+    return Checks(
+        catalog=load_catalog(settings.catalog.paths),
+        signature=SignaturesNotVerified(),
+        parsing=settings.parsing,
+    )
+
+
+def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application:
+    app = web.Application(
+        middlewares=[problems_middleware], client_max_size=settings.server.max_body_bytes + 1
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = Metrics()
+    app[keys.OUTBOX_DOORBELL] = asyncio.Event()
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_intake)
+    if settings.amqp.enabled and run_relay:
+        app.cleanup_ctx.append(_broker)
+    add_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS].database
+    if settings.migrate_on_start:
+        await asyncio.to_thread(upgrade, settings.url)
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    app[keys.SESSIONS] = sessions
+    app[keys.STORE] = DocumentStore(sessions)
+    app[keys.ACCOUNTS] = Accounts(sessions)
+    yield
+    await engine.dispose()
+
+
+async def _intake(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    checks = await asyncio.to_thread(build_checks, settings)
+    executor = ThreadPoolExecutor(settings.server.check_threads, thread_name_prefix="checks")
+    app[keys.INTAKE] = Intake(
+        checks, app[keys.STORE], executor, app[keys.METRICS], on_committed=app[keys.OUTBOX_DOORBELL].set
+    )
+    yield
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _broker(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    metrics = app[keys.METRICS]
+    broker = Broker(settings.amqp)
+    relay = OutboxRelay(
+        app[keys.SESSIONS],
+        broker,
+        settings.relay,
+        settings.amqp.reconnect_seconds,
+        doorbell=app[keys.OUTBOX_DOORBELL],
+        on_published=metrics.published.inc,
+    )
+    consumer = ResponseConsumer(
+        app[keys.SESSIONS], settings.amqp, on_stored=lambda outcome: metrics.responses.labels(outcome).inc()
+    )
+    app[keys.BROKER] = broker
+    app[keys.RELAY] = relay
+    tasks = [_task(relay.run(), "outbox relay"), _task(consumer.run(), "responses consumer")]
+    yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await broker.close()
+
+
+def _task(coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+    def report(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s stopped: %r", name, task.exception())
+
+    task = asyncio.create_task(coroutine, name=name)
+    task.add_done_callback(report)
+    return task

@@ -1,0 +1,248 @@
+"""The ``gateway`` command (SPEC.md section 4)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import multiprocessing
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from gateway.config import ConfigError, Settings, load_settings
+from gateway.storage.database import is_sqlite
+
+log = logging.getLogger("gateway")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if not getattr(args, "quiet", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    command: Callable[[argparse.Namespace, Settings], int] = args.run
+    return command(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="customs-gateway: signed XML to SISC")
+    parser.add_argument("--config", type=Path, default=None, help="TOML settings file (or GATEWAY_CONFIG)")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve", help="run the HTTP gateway, the outbox relay and the responses consumer"
+    )
+    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port (default 1)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(run=_serve)
+
+    check = commands.add_parser("check", help="the offline verdict for each file")
+    check.add_argument("files", nargs="+", type=Path)
+    check.add_argument("--json", action="store_true", help="one JSON object per file")
+    check.set_defaults(run=_check)
+
+    replay = commands.add_parser("replay", help="send files to a running gateway and summarise")
+    replay.add_argument("paths", nargs="+", type=Path)
+    replay.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8080")
+    replay.add_argument("--token", required=True)
+    replay.add_argument("--concurrency", type=int, default=8)
+    replay.add_argument("--dry-run", action="store_true", help="ask for verdicts only (?dry_run=true)")
+    replay.add_argument("--json", action="store_true", help="print the summary as JSON")
+    replay.set_defaults(run=_replay)
+
+    db = commands.add_parser("db", help="database administration").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    db.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
+
+    from gateway.registry.cli import add_registry_commands
+
+    add_registry_commands(commands)
+
+    samples = commands.add_parser("samples", help="sample messages").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    generate = samples.add_parser("generate", help="build a valid message of a type and size")
+    generate.add_argument("message_type", help="e.g. CC015C, CC515C, IE815")
+    generate.add_argument("--size", default="5KB", help="e.g. 5KB, 500KB, 3MB")
+    generate.add_argument("--message-id", default=None)
+    generate.add_argument("--reference", default=None, help="LRN (or the base of an ARC)")
+    generate.add_argument("--party", default=None)
+    generate.add_argument("--representative", default=None)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
+    generate.set_defaults(run=_samples_generate)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    server: dict[str, Any] = {}
+    if args.host:
+        server["host"] = args.host
+    if args.port is not None:
+        server["port"] = args.port
+    if server:
+        settings = settings.replace(server=server)
+    if args.workers <= 1:
+        _serve_worker(settings, 0)
+        return 0
+    if settings.database.migrate_on_start:
+        from gateway.storage.migrations import upgrade
+
+        upgrade(settings.database.url)
+    settings = settings.replace(database={"migrate_on_start": False})
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_serve_worker, args=(settings, index)) for index in range(args.workers)]
+    for worker in workers:
+        worker.start()
+
+    def stop_workers(*_: object) -> None:
+        for worker in workers:
+            worker.terminate()  # each worker shuts down gracefully on SIGTERM
+
+    signal.signal(signal.SIGTERM, stop_workers)
+    try:
+        for worker in workers:
+            worker.join()
+    except KeyboardInterrupt:
+        stop_workers()
+        for worker in workers:
+            worker.join()
+    return 0
+
+
+def _serve_worker(settings: Settings, index: int) -> None:
+    from gateway.app import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s [w{index}] %(levelname)s %(name)s: %(message)s"
+    )
+    # On SQLite one process relays: its write lock already serialises them, and one is enough.
+    run_relay = index == 0 or not is_sqlite(settings.database.url)
+    app = create_app(settings, run_relay=run_relay)
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        reuse_port=True if index or settings.server.port else None,
+        print=lambda message: log.info("%s", message),
+        access_log=None,
+    )
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.app import build_checks
+    from gateway.pipeline import check
+
+    checks = build_checks(settings)
+    now = datetime.now(UTC)
+    failures = 0
+    for path in args.files:
+        verdict = check(path.read_bytes(), now, checks)
+        failures += not verdict.accepted
+        envelope = verdict.envelope
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "file": str(path),
+                        "status": "accepted" if verdict.accepted else "rejected",
+                        "code": verdict.refusal,
+                        "system": verdict.identification.system,
+                        "message_type": verdict.identification.message_type,
+                        "schema_version": verdict.identification.schema_version,
+                        "message_id": envelope.message_id if envelope else None,
+                        "acting_for": envelope.acting_for if envelope else None,
+                        "digest": verdict.digest,
+                        "warnings": list(verdict.warnings),
+                        "errors": [e.as_dict() for e in verdict.errors],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            continue
+        kind = f"{verdict.identification.system or '-'} {verdict.identification.message_type or '-'}"
+        print(f"{'OK ' if verdict.accepted else 'NO '} {path}  {kind}  {verdict.refusal or ''}".rstrip())
+        for error in verdict.errors:
+            where = f"{error.line or '?'}:{error.column or '?'}"
+            print(f"      {error.code} at {where} {error.path or ''}: {error.message}")
+        for warning in verdict.warnings:
+            print(f"      warning: {warning}")
+    return 1 if failures else 0
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.replay import replay
+
+    return _run(replay(args.paths, args.url, args.token, args.concurrency, args.dry_run, args.json))
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.storage.migrations import upgrade
+
+    upgrade(settings.database.url)
+    print(f"database at revision head ({_redact(settings.database.url)})")
+    return 0
+
+
+def _samples_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from gateway.samplegen import SampleParams, build_sized
+
+    params = SampleParams(seed=args.seed)
+    overrides = {
+        "message_id": args.message_id,
+        "reference": args.reference,
+        "party": args.party,
+        "representative": args.representative,
+    }
+    params = replace(params, **{k: v for k, v in overrides.items() if v is not None})
+    body = build_sized(args.message_type, parse_size(args.size), params)
+    if args.out:
+        args.out.write_bytes(body)
+    else:
+        sys.stdout.buffer.write(body)
+    return 0
+
+
+def parse_size(text: str) -> int:
+    units = {"KB": 1024, "K": 1024, "MB": 1024 * 1024, "M": 1024 * 1024, "B": 1}
+    value = text.strip().upper()
+    for unit, factor in units.items():
+        if value.endswith(unit):
+            return int(float(value[: -len(unit)]) * factor)
+    return int(value)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run(coroutine: Awaitable[int]) -> int:
+    async def runner() -> int:
+        return await coroutine
+
+    return asyncio.run(runner())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""Typed application state (aiohttp ``AppKey``), filled by the composition root."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.config import Settings
+from gateway.metrics import Metrics
+from gateway.registry.accounts import Accounts
+from gateway.routing.broker import Broker
+from gateway.routing.relay import OutboxRelay
+from gateway.service import Intake
+from gateway.storage.documents import DocumentStore
+
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+STORE = web.AppKey("store", DocumentStore)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+INTAKE = web.AppKey("intake", Intake)
+BROKER = web.AppKey("broker", Broker)
+RELAY = web.AppKey("relay", OutboxRelay)
+#: rung after each commit of an accepted document, so the relay publishes without waiting to poll
+OUTBOX_DOORBELL = web.AppKey("outbox_doorbell", asyncio.Event)

@@ -1,0 +1,333 @@
+"""Sample AES (export) messages, valid against ``schemas/sxml/aes/1.0``.
+
+Every builder is deterministic for the same :class:`SampleParams` (``random.Random(params.seed)``) and
+returns UTF-8 bytes with an XML declaration and one element per line. ``params.reference`` is the LRN
+and must fit the LRN pattern (``[A-Za-z0-9/-]{1,22}``); ``params.party`` is the declarant's EORI and
+``params.representative`` the representative's EORI (a ``Representative`` group only when not None).
+Outbound messages (CC528C, CC529C) carry an MRN derived from the reference.
+
+``params.filler`` extra characters per goods item go into ``AdditionalInformation/text`` elements of at
+most 512 characters each, at most 99 per item (so at most about 50 KB of filler per item; beyond that
+the filler is cut). ``params.items`` goods items are written as asked, even above 999, so that tests can
+build messages the schema refuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from datetime import datetime
+
+from lxml import etree
+
+from gateway.samplegen.model import Builder, SampleParams
+
+NS = "urn:customs-gateway:sxml:aes:1"
+CUSTOMS = "NTA.PL"
+
+_TEXT_MAX = 512
+_ADDITIONAL_MAX = 99
+_LOREM = (
+    "Towar wyprowadzany poza obszar celny Unii zgodnie z fakturą eksportową, bez zmian ilości i stanu. "
+    "Goods leave the customs territory of the Union under the export invoice, unchanged in quantity. "
+)
+# the filler is ASCII only, so that one filler character is one byte
+_FILLER = (
+    "Export goods packed on pallets, sealed and marked with the consignment reference; "
+    "quantities as in the commercial invoice and the packing list attached to the declaration. "
+) * 8
+_FILLER_TWICE = _FILLER * 2
+
+_COMMODITIES = (
+    ("847130", "00", "Portable automatic data processing machines"),
+    ("220830", "11", "Whisky in containers holding 2 litres or less"),
+    ("940360", "10", "Wooden furniture for dining rooms and living rooms"),
+    ("870323", "19", "Motor cars with spark-ignition engine 1500-3000 cm3"),
+    ("610910", "00", "T-shirts of cotton, knitted"),
+    ("392690", "97", "Articles of plastics, n.e.s."),
+    ("040690", "99", "Cheese, other"),
+    ("730890", "98", "Structures of iron or steel"),
+)
+_PROCEDURES = (("10", "00"), ("10", "40"), ("31", "51"), ("23", "00"))
+_PACKAGES = ("CT", "PK", "PX", "BX", "CS", "BG")
+_INFO_CODES = ("00100", "00200", "00300", "00500", "30600")
+_COUNTRIES = ("US", "CN", "GB", "UA", "NO", "CH", "JP", "CA")
+_OFFICES_OF_EXPORT = ("PL371010", "PL301010", "PL441010", "PL351010", "PL331010")
+_OFFICES_OF_EXIT = ("PL353020", "PL401020", "PL321030", "PL441050")
+_COMPANIES = (
+    ("ZAKŁADY MECHANICZNE ŁÓDŹ SP. Z O.O.", "ul. Żeromskiego 12", "90-001", "Łódź"),
+    ("POL-EXPORT S.A.", "ul. Grunwaldzka 214", "80-266", "Gdańsk"),
+    ("MEBLE WIELKOPOLSKA SP. J.", "ul. Głogowska 3", "60-101", "Poznań"),
+    ("AGENCJA CELNA KRAKÓW SP. Z O.O.", "ul. Wielicka 48", "30-552", "Kraków"),
+    ("TECHNIKA PÓŁNOC SP. Z O.O.", "ul. Portowa 7", "81-350", "Gdynia"),
+)
+_JUSTIFICATIONS = (
+    "Declaration lodged twice by mistake; the goods are declared under the other LRN.",
+    "The export did not take place: the buyer withdrew from the contract.",
+)
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _alnum(value: str, length: int) -> str:
+    """``value`` as exactly ``length`` characters of [A-Z0-9]: padded with zeros, or hashed when longer."""
+    cleaned = re.sub(r"[^A-Z0-9]", "", value.upper())
+    if len(cleaned) <= length:
+        return cleaned.rjust(length, "0")
+    return hashlib.sha256(cleaned.encode("ascii")).hexdigest().upper()[:length]
+
+
+def _check_digit(value: str) -> str:
+    return str(sum((index + 1) * ord(char) for index, char in enumerate(value)) % 10)
+
+
+def mrn_for(params: SampleParams) -> str:
+    """A valid MRN derived deterministically from the reference (the LRN) and the year of preparation."""
+    body = f"{params.prepared_at.year % 100:02d}PL{_alnum(params.reference, 12)}A"
+    return body + _check_digit(body)
+
+
+def _mass(grams: int) -> str:
+    return f"{grams // 1000}.{grams % 1000:03d}"
+
+
+def _filler_chunks(total: int, offset: int, capacity: int) -> list[str]:
+    """``total`` characters of filler in pieces of at most 512 characters, at most ``capacity`` pieces."""
+    total = min(total, capacity * _TEXT_MAX)
+    chunks: list[str] = []
+    start = offset % len(_FILLER)
+    while total > 0:
+        size = min(total, _TEXT_MAX)
+        chunks.append(_FILLER_TWICE[start : start + size])
+        start = (start + size) % len(_FILLER)
+        total -= size
+    return chunks
+
+
+def _header(root: etree._Element, params: SampleParams, message_type: str, inbound: bool) -> None:
+    sender, recipient = (params.party, CUSTOMS) if inbound else (CUSTOMS, params.party)
+    _sub(root, "messageSender", sender)
+    _sub(root, "messageRecipient", recipient)
+    _sub(root, "preparationDateAndTime", _timestamp(params.prepared_at))
+    _sub(root, "messageIdentification", params.message_id)
+    _sub(root, "messageType", message_type)
+
+
+def _address(parent: etree._Element, company: tuple[str, str, str, str]) -> None:
+    address = _sub(parent, "Address")
+    _sub(address, "streetAndNumber", company[1])
+    _sub(address, "postcode", company[2])
+    _sub(address, "city", company[3])
+    _sub(address, "country", "PL")
+
+
+def _trader(parent: etree._Element, tag: str, eori: str, rng: random.Random, *, full: bool) -> None:
+    company = rng.choice(_COMPANIES)
+    trader = _sub(parent, tag)
+    _sub(trader, "identificationNumber", eori)
+    _sub(trader, "name", company[0])
+    if full:
+        _address(trader, company)
+
+
+def _representative(parent: etree._Element, params: SampleParams) -> None:
+    if params.representative is not None:
+        representative = _sub(parent, "Representative")
+        _sub(representative, "identificationNumber", params.representative)
+        _sub(representative, "status", "2")
+
+
+def _additional_information(
+    item: etree._Element, rng: random.Random, params: SampleParams, index: int, base: int
+) -> None:
+    number = 0
+    for _ in range(base):
+        number += 1
+        info = _sub(item, "AdditionalInformation")
+        _sub(info, "sequenceNumber", str(number))
+        _sub(info, "code", rng.choice(_INFO_CODES))
+        _sub(info, "text", _LOREM[: rng.randint(40, len(_LOREM))].strip())
+    for chunk in _filler_chunks(params.filler, index * 97, _ADDITIONAL_MAX - base):
+        number += 1
+        info = _sub(item, "AdditionalInformation")
+        _sub(info, "sequenceNumber", str(number))
+        _sub(info, "code", "00100")
+        _sub(info, "text", chunk)
+
+
+def _goods_shipment(root: etree._Element, params: SampleParams, rng: random.Random) -> None:
+    shipment = _sub(root, "GoodsShipment")
+    _sub(shipment, "countryOfExport", "PL")
+    _sub(shipment, "countryOfDestination", rng.choice(_COUNTRIES))
+    total = _sub(shipment, "totalGrossMass")
+    total_grams = 0
+    for index in range(1, params.items + 1):
+        hs, cn, description = rng.choice(_COMMODITIES)
+        gross = rng.randint(1_000, 25_000_000)
+        net = gross - gross // rng.randint(8, 20)
+        total_grams += gross
+        item = _sub(shipment, "GoodsItem")
+        _sub(item, "goodsItemNumber", str(index))
+        _sub(item, "declarationGoodsItemNumber", str(index))
+        _sub(item, "countryOfOrigin", "PL")
+        _sub(item, "statisticalValue", f"{rng.randint(100, 9_999_999)}.{rng.randint(0, 99):02d}")
+        procedure = _sub(item, "Procedure")
+        requested, previous = rng.choice(_PROCEDURES)
+        _sub(procedure, "requestedProcedure", requested)
+        _sub(procedure, "previousProcedure", previous)
+        commodity = _sub(item, "Commodity")
+        _sub(commodity, "descriptionOfGoods", f"{description}, item {index}")
+        code = _sub(commodity, "CommodityCode")
+        _sub(code, "harmonizedSystemSubHeadingCode", hs)
+        _sub(code, "combinedNomenclatureCode", cn)
+        measure = _sub(commodity, "GoodsMeasure")
+        _sub(measure, "grossMass", _mass(gross))
+        _sub(measure, "netMass", _mass(net))
+        for sequence in range(1, rng.randint(1, 2) + 1):
+            packaging = _sub(item, "Packaging")
+            _sub(packaging, "sequenceNumber", str(sequence))
+            _sub(packaging, "typeOfPackages", rng.choice(_PACKAGES))
+            _sub(packaging, "numberOfPackages", str(rng.randint(1, 400)))
+            _sub(packaging, "shippingMarks", f"MARKS {params.reference}/{index}/{sequence}")
+        _additional_information(item, rng, params, index, rng.randint(0, 1))
+    total.text = _mass(total_grams)
+
+
+def _goods_references(root: etree._Element, params: SampleParams, rng: random.Random) -> None:
+    shipment = _sub(root, "GoodsShipment")
+    for index in range(1, params.items + 1):
+        _, _, description = rng.choice(_COMMODITIES)
+        item = _sub(shipment, "GoodsItem")
+        _sub(item, "goodsItemNumber", str(index))
+        _sub(item, "descriptionOfGoods", f"{description}, item {index}")
+        _sub(item, "grossMass", _mass(rng.randint(1_000, 25_000_000)))
+        _additional_information(item, rng, params, index, rng.randint(0, 1))
+
+
+def _office(root: etree._Element, tag: str, reference: str) -> None:
+    _sub(_sub(root, tag), "referenceNumber", reference)
+
+
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _serialize(root: etree._Element) -> bytes:
+    # lxml writes its declaration with single quotes; ours is the conventional double-quoted one.
+    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+
+
+def _start(message_type: str, params: SampleParams, inbound: bool) -> etree._Element:
+    root = etree.Element(f"{{{NS}}}{message_type}", nsmap={"aes": NS})
+    _header(root, params, message_type, inbound)
+    return root
+
+
+def _declaration_operation(operation: etree._Element, rng: random.Random) -> None:
+    _sub(operation, "declarationType", "EX")
+    _sub(operation, "additionalDeclarationType", rng.choice("AD"))
+    _sub(operation, "security", rng.choice("02"))
+
+
+def build_cc515c(params: SampleParams) -> bytes:
+    """CC515C, export declaration (inbound)."""
+    rng = random.Random(params.seed)
+    root = _start("CC515C", params, inbound=True)
+    operation = _sub(root, "ExportOperation")
+    _sub(operation, "LRN", params.reference)
+    _declaration_operation(operation, rng)
+    _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
+    _office(root, "CustomsOfficeOfExit", rng.choice(_OFFICES_OF_EXIT))
+    _trader(root, "Exporter", params.party, rng, full=True)
+    _trader(root, "Declarant", params.party, rng, full=True)
+    _representative(root, params)
+    _goods_shipment(root, params, rng)
+    return _serialize(root)
+
+
+def build_cc513c(params: SampleParams) -> bytes:
+    """CC513C, amendment of an export declaration (inbound)."""
+    rng = random.Random(params.seed)
+    root = _start("CC513C", params, inbound=True)
+    operation = _sub(root, "ExportOperation")
+    _sub(operation, "LRN", params.reference)
+    _sub(operation, "MRN", mrn_for(params))
+    _sub(operation, "amendmentDateAndTime", _timestamp(params.prepared_at))
+    _declaration_operation(operation, rng)
+    _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
+    _office(root, "CustomsOfficeOfExit", rng.choice(_OFFICES_OF_EXIT))
+    _trader(root, "Exporter", params.party, rng, full=True)
+    _trader(root, "Declarant", params.party, rng, full=True)
+    _representative(root, params)
+    _goods_shipment(root, params, rng)
+    return _serialize(root)
+
+
+def build_cc514c(params: SampleParams) -> bytes:
+    """CC514C, invalidation request (inbound)."""
+    rng = random.Random(params.seed)
+    root = _start("CC514C", params, inbound=True)
+    operation = _sub(root, "ExportOperation")
+    _sub(operation, "LRN", params.reference)
+    _sub(operation, "MRN", mrn_for(params))
+    invalidation = _sub(root, "Invalidation")
+    _sub(invalidation, "requestDateAndTime", _timestamp(params.prepared_at))
+    _sub(invalidation, "justification", rng.choice(_JUSTIFICATIONS))
+    _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
+    _trader(root, "Declarant", params.party, rng, full=False)
+    _representative(root, params)
+    _goods_references(root, params, rng)
+    return _serialize(root)
+
+
+def build_cc528c(params: SampleParams) -> bytes:
+    """CC528C, export declaration accepted and MRN allocated (outbound)."""
+    rng = random.Random(params.seed)
+    root = _start("CC528C", params, inbound=False)
+    operation = _sub(root, "ExportOperation")
+    _sub(operation, "LRN", params.reference)
+    _sub(operation, "MRN", mrn_for(params))
+    _sub(operation, "acceptanceDateAndTime", _timestamp(params.prepared_at))
+    _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
+    _trader(root, "Declarant", params.party, rng, full=False)
+    _representative(root, params)
+    _goods_references(root, params, rng)
+    return _serialize(root)
+
+
+def build_cc529c(params: SampleParams) -> bytes:
+    """CC529C, goods released for export (outbound)."""
+    rng = random.Random(params.seed)
+    root = _start("CC529C", params, inbound=False)
+    operation = _sub(root, "ExportOperation")
+    _sub(operation, "LRN", params.reference)
+    _sub(operation, "MRN", mrn_for(params))
+    _sub(operation, "acceptanceDateAndTime", _timestamp(params.prepared_at))
+    _sub(operation, "releaseDateAndTime", _timestamp(params.prepared_at))
+    _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
+    _office(root, "CustomsOfficeOfExit", rng.choice(_OFFICES_OF_EXIT))
+    _trader(root, "Exporter", params.party, rng, full=False)
+    _trader(root, "Declarant", params.party, rng, full=False)
+    _representative(root, params)
+    control = _sub(root, "Control")
+    _sub(control, "controlResultCode", "A1")
+    _goods_references(root, params, rng)
+    return _serialize(root)
+
+
+BUILDERS: dict[str, Builder] = {
+    "CC515C": build_cc515c,
+    "CC513C": build_cc513c,
+    "CC514C": build_cc514c,
+    "CC528C": build_cc528c,
+    "CC529C": build_cc529c,
+}
