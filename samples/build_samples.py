@@ -1,0 +1,96 @@
+"""Rebuilds every sample message from the builders in ``gateway.samplegen``, then the error corpus.
+
+Run from the project root: ``.venv/bin/python samples/build_samples.py``.  Output is deterministic:
+running it on an unchanged tree changes no file.
+"""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.samplegen import SampleParams, build
+from gateway.samplegen.ncts2 import BUILDERS_0_9
+
+SAMPLES = Path(__file__).resolve().parent
+NCTS_PARTY = "PL1234567890000"
+AGENCY = "PL9876543210000"
+EXCISE = "PL00000000001"
+
+
+@dataclass(frozen=True)
+class Sample:
+    folder: str
+    name: str
+    message_type: str
+    params: SampleParams
+
+
+def ncts(message_type: str, number: int, items: int = 2, **extra: object) -> SampleParams:
+    return SampleParams(
+        items=items,
+        message_id=f"NCTS2-{message_type}-{number:04d}",
+        reference=f"26PLTRN{number:010d}",
+        party=NCTS_PARTY,
+        seed=number,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def aes(message_type: str, number: int, items: int = 3, **extra: object) -> SampleParams:
+    return SampleParams(
+        items=items,
+        message_id=f"AES-{message_type}-{number:04d}",
+        reference=f"26PLEXP{number:010d}",
+        party=NCTS_PARTY,
+        seed=number,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def emcs(message_type: str, number: int, items: int = 3, **extra: object) -> SampleParams:
+    return SampleParams(
+        items=items,
+        message_id=f"EMCS-{message_type}-{number:04d}",
+        reference=f"LRN-2026-{number:06d}",
+        party=EXCISE,
+        seed=number,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+NOT_INBOUND = "errors/SCHEMA_NOT_INBOUND"
+SAMPLES_TO_BUILD = [
+    *(Sample("valid/NCTS2", f"{t}.xml", t, ncts(t, 1)) for t in ("CC015C", "CC013C", "CC014C", "CC170C")),
+    *(Sample("valid/NCTS2", f"{t}.xml", t, ncts(t, 1)) for t in ("CC007C", "CC044C")),
+    Sample("valid/NCTS2", "CC015C-representative.xml", "CC015C", ncts("CC015C", 2, representative=AGENCY)),
+    Sample("valid/NCTS2", "CC015C-large.xml", "CC015C", ncts("CC015C", 3, items=26)),
+    *(Sample("valid/AES", f"{t}.xml", t, aes(t, 1)) for t in ("CC515C", "CC513C", "CC514C")),
+    Sample(
+        "valid/AES", "CC515C-representative.xml", "CC515C", aes("CC515C", 2, items=4, representative=AGENCY)
+    ),
+    *(Sample("valid/EMCSPL2", f"{t}.xml", t, emcs(t, 1)) for t in ("IE815", "IE818", "IE810", "IE813")),
+    Sample("valid/EMCSPL2", "IE815-large.xml", "IE815", emcs("IE815", 2, items=90)),
+    *(Sample(NOT_INBOUND, f"NCTS2-{t}.xml", t, ncts(t, 1)) for t in ("CC028C", "CC029C", "CC056C", "CC928C")),
+    *(Sample(NOT_INBOUND, f"AES-{t}.xml", t, aes(t, 1)) for t in ("CC528C", "CC529C")),
+    *(Sample(NOT_INBOUND, f"EMCSPL2-{t}.xml", t, emcs(t, 1)) for t in ("IE801", "IE704")),
+]
+
+
+def main() -> None:
+    for sample in SAMPLES_TO_BUILD:
+        folder = SAMPLES / sample.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / sample.name).write_bytes(build(sample.message_type, sample.params))
+    expired = SAMPLES / "errors" / "SCHEMA_VERSION_INACTIVE"
+    expired.mkdir(parents=True, exist_ok=True)
+    old = SampleParams(items=2, message_id="NCTS2-CC015C-0900", reference="24PLTRN0000000900", seed=900)
+    (expired / "NCTS2-CC015C-0.9.xml").write_bytes(BUILDERS_0_9["CC015C"](old))
+    print(f"{len(SAMPLES_TO_BUILD) + 1} samples written")
+
+    runpy.run_path(str(SAMPLES / "build_error_samples.py"), run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()

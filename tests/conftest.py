@@ -1,0 +1,177 @@
+"""Shared fixtures: real PostgreSQL, real RabbitMQ (a vhost of its own per run), real servers.
+
+Tests that need a service fail when it is missing; they never skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.inbound import keys
+from gateway.storage.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+PG_HOST = os.environ.get("GATEWAY_TEST_PG_HOST", "127.0.0.1")
+PG_ADMIN_URL = os.environ.get("GATEWAY_TEST_PG_URL", f"postgresql://postgres@{PG_HOST}:5432/postgres")
+AMQP_HOST = os.environ.get("GATEWAY_TEST_AMQP_HOST", "127.0.0.1")
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return
+    except OSError as exc:
+        pytest.fail(
+            f"{name} is required at {host}:{port} and is not reachable ({exc}); start it (see .ci/run)"
+        )
+
+
+async def _pg_admin(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A new PostgreSQL database for this test run, migrated; dropped at the end."""
+    require_service("PostgreSQL", PG_HOST, 5432)
+    name = f"gw_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    upgrade(url)
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'gateway.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Every test that takes this runs against both databases."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+def _rabbitmqctl(*args: str) -> None:
+    tool = shutil.which("rabbitmqctl")
+    if tool is None:
+        pytest.fail("rabbitmqctl is needed to give the tests a vhost of their own")
+    subprocess.run([tool, *args], check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """A RabbitMQ vhost of this run's own, so that queues hold only what these tests sent."""
+    require_service("RabbitMQ", AMQP_HOST, 5672)
+    vhost = f"gw-test-{uuid.uuid4().hex[:10]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield f"amqp://guest:guest@{AMQP_HOST}:5672/{vhost}"
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+def make_settings(database_url: str, amqp_url: str | None, **sections: dict[str, object]) -> Settings:
+    amqp: dict[str, object] = {
+        "url": amqp_url or "amqp://guest:guest@127.0.0.1:1/",
+        "enabled": amqp_url is not None,
+    }
+    amqp.update(sections.pop("amqp", {}))
+    relay: dict[str, object] = {"poll_seconds": 0.2}
+    relay.update(sections.pop("relay", {}))
+    return Settings().replace(
+        database={"url": database_url, "migrate_on_start": False},
+        amqp={"reconnect_seconds": 0.3, **amqp},
+        relay=relay,
+        **sections,
+    )
+
+
+@dataclass
+class Gateway:
+    """A gateway running on a real port, with a client and a way to make accounts."""
+
+    app: web.Application
+    server: TestServer
+    http: aiohttp.ClientSession
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/")).rstrip("/")
+
+    async def token(self, login: str | None = None) -> str:
+        accounts = self.app[keys.ACCOUNTS]
+        login = login or f"user-{uuid.uuid4().hex[:8]}@example.test"
+        await accounts.add(login)
+        return await accounts.issue_token(login)
+
+    async def post(
+        self, body: bytes, token: str, *, query: str = "", content_type: str = "application/xml"
+    ) -> tuple[int, dict[str, object], dict[str, str]]:
+        async with self.http.post(
+            f"{self.url}/api/v1/documents{query}",
+            data=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+        ) as response:
+            return response.status, await response.json(content_type=None), dict(response.headers)
+
+    async def wait_for_broker(self, timeout: float = 15.0) -> None:
+        """Until the relay holds a connection (and so has declared the topology)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            _, ready = await self.get("/readyz", None)
+            if ready["checks"]["broker"]["ok"]:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the gateway did not connect to the broker: {ready}")
+
+    async def get(self, path: str, token: str | None) -> tuple[int, dict[str, object]]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.get(f"{self.url}{path}", headers=headers) as response:
+            return response.status, await response.json(content_type=None)
+
+
+async def start_gateway(settings: Settings) -> AsyncIterator[Gateway]:
+    app = create_app(settings)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    http = aiohttp.ClientSession()
+    running = Gateway(app, server, http)
+    try:
+        if settings.amqp.enabled:
+            await running.wait_for_broker()
+        yield running
+    finally:
+        await http.close()
+        await server.close()
+
+
+@pytest.fixture
+async def gateway(database_url: str) -> AsyncIterator[Gateway]:
+    """A gateway without a broker: accepted documents wait in the outbox."""
+    async for running in start_gateway(make_settings(database_url, None)):
+        yield running

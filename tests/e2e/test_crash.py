@@ -1,0 +1,216 @@
+"""SIGKILL under load: nothing answered 2xx is lost, nothing is stored twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+
+from gateway.samplegen import build
+from gateway.storage.migrations import upgrade
+from tests.conftest import PG_ADMIN_URL, _pg_admin, require_service
+from tests.support.amqp import drain_queue
+from tests.support.messages import unique_params
+
+MESSAGES = 3000
+KILL_AFTER = 800
+CONCURRENCY = 24
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"gw_crash_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    upgrade(url)
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class GatewayProcess:
+    def __init__(self, database_url: str, amqp_url: str, port: int, log: Path, workers: int = 1) -> None:
+        self.port = port
+        self.workers = workers
+        self.url = f"http://127.0.0.1:{port}"
+        self._env = {
+            **os.environ,
+            "GATEWAY_DATABASE_URL": database_url,
+            "GATEWAY_AMQP_URL": amqp_url,
+            "GATEWAY_RELAY_POLL_SECONDS": "0.2",
+            "GATEWAY_AMQP_RECONNECT_SECONDS": "0.5",
+        }
+        self._log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    async def start(self) -> None:
+        with self._log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gateway.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                try:
+                    async with session.get(f"{self.url}/readyz") as response:
+                        ready = await response.json()
+                        if ready["checks"]["broker"]["ok"]:
+                            return  # serving, and the topology is declared
+                except aiohttp.ClientError:
+                    pass
+                assert self.process.poll() is None, self._log.read_text()[-3000:]
+                await asyncio.sleep(0.1)
+        raise AssertionError("gateway did not start: " + self._log.read_text()[-3000:])
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+async def token_for(fresh_postgres_url: str) -> AsyncIterator[str]:
+    from gateway.config import DatabaseSettings
+    from gateway.registry.accounts import Accounts
+    from gateway.storage.database import create_engine, session_factory
+
+    engine = create_engine(DatabaseSettings(url=fresh_postgres_url))
+    accounts = Accounts(session_factory(engine))
+    await accounts.add("loader@example.test")
+    yield await accounts.issue_token("loader@example.test")
+    await engine.dispose()
+
+
+async def test_sigkill_under_load_loses_nothing_answered(
+    fresh_postgres_url: str, amqp_url: str, token_for: str, tmp_path: Path
+) -> None:
+    gateway = GatewayProcess(fresh_postgres_url, amqp_url, free_port(), tmp_path / "gateway.log")
+    bodies = [build("CC015C", unique_params()) for _ in range(MESSAGES)]
+    answered: dict[str, str] = {}  # reference -> message id, for every 2xx
+    killed = asyncio.Event()
+    await gateway.start()
+    try:
+        await drain_queue(amqp_url, "NCTS2.inbound", settle=0.1)  # what earlier tests left
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        for body in bodies:
+            queue.put_nowait(body)
+
+        async def sender(session: aiohttp.ClientSession) -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                try:
+                    async with session.post(
+                        f"{gateway.url}/api/v1/documents",
+                        data=body,
+                        headers={"Authorization": f"Bearer {token_for}", "Content-Type": "application/xml"},
+                    ) as response:
+                        receipt = await response.json(content_type=None)
+                        if response.status in (200, 202):
+                            answered[receipt["reference"]] = receipt["message_id"]
+                except (TimeoutError, aiohttp.ClientError):
+                    if killed.is_set():
+                        return
+                if len(answered) >= KILL_AFTER and not killed.is_set():
+                    killed.set()
+                    gateway.kill()
+
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            await asyncio.gather(*(sender(session) for _ in range(CONCURRENCY)))
+        assert killed.is_set(), "the load ended before the kill"
+        assert len(answered) >= KILL_AFTER
+
+        await gateway.start()  # the same database and broker, a new process
+        async with aiohttp.ClientSession() as session:
+            for _ in range(600):
+                async with session.get(f"{gateway.url}/readyz") as response:
+                    ready = await response.json()
+                if ready["checks"]["outbox"]["pending"] == 0:
+                    break
+                await asyncio.sleep(0.1)
+        assert ready["checks"]["outbox"]["pending"] == 0, ready
+
+        delivered = await drain_queue(amqp_url, "NCTS2.inbound", expect=len(answered), timeout=60, settle=1.0)
+        delivered_references = {m.message_id for m in delivered}
+        missing = set(answered) - delivered_references
+        assert not missing, f"{len(missing)} answered documents never reached the queue"
+
+        connection = await asyncpg.connect(fresh_postgres_url.replace("+asyncpg", ""))
+        try:
+            rows = await connection.fetch(
+                "SELECT message_id, count(*) AS n FROM documents"
+                " WHERE status <> 'rejected' GROUP BY message_id"
+            )
+            stored_refs = {r["reference"] for r in await connection.fetch("SELECT reference FROM documents")}
+        finally:
+            await connection.close()
+        assert all(row["n"] == 1 for row in rows), "a message identifier was stored twice"
+        assert set(answered) <= stored_refs
+    finally:
+        gateway.stop()
+
+
+async def test_several_worker_processes_publish_each_message_once(
+    fresh_postgres_url: str, amqp_url: str, token_for: str, tmp_path: Path
+) -> None:
+    gateway = GatewayProcess(fresh_postgres_url, amqp_url, free_port(), tmp_path / "workers.log", workers=2)
+    await gateway.start()
+    try:
+        await drain_queue(amqp_url, "NCTS2.inbound", settle=0.1)
+        bodies = [build("CC015C", unique_params()) for _ in range(300)]
+        semaphore = asyncio.Semaphore(16)
+        references: list[str] = []
+
+        async def send(session: aiohttp.ClientSession, body: bytes) -> None:
+            async with (
+                semaphore,
+                session.post(
+                    f"{gateway.url}/api/v1/documents",
+                    data=body,
+                    headers={"Authorization": f"Bearer {token_for}", "Content-Type": "application/xml"},
+                ) as response,
+            ):
+                assert response.status == 202, await response.text()
+                references.append((await response.json())["reference"])
+
+        async with aiohttp.ClientSession() as session:
+            await asyncio.gather(*(send(session, body) for body in bodies))
+        delivered = await drain_queue(amqp_url, "NCTS2.inbound", expect=300, timeout=60, settle=2.0)
+        ids = [m.message_id for m in delivered]
+        assert sorted(ids) == sorted(references)  # every one, and none twice
+    finally:
+        gateway.stop()
