@@ -82,10 +82,17 @@ class Broker:
                 connection = await aio_pika.connect(
                     self._settings.url, timeout=self._settings.confirm_timeout_seconds
                 )
-                channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-                await declare_topology(channel)
             except BROKER_ERRORS as exc:
                 raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            try:
+                channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+                await declare_topology(channel)
+            except BaseException as exc:
+                with contextlib.suppress(*BROKER_ERRORS):
+                    await connection.close()
+                if isinstance(exc, BROKER_ERRORS):
+                    raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+                raise
             self._connection, self._channel = connection, channel  # type: ignore[assignment]
             log.info("connected to the broker; topology declared")
             return channel
