@@ -71,9 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     db.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
 
+    from gateway.pki.cli import add_pki_commands
     from gateway.registry.cli import add_registry_commands
 
     add_registry_commands(commands)
+    add_pki_commands(commands)
 
     samples = commands.add_parser("samples", help="sample messages").add_subparsers(
         required=True, metavar="ACTION"

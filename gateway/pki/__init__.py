@@ -1,0 +1,28 @@
+"""The demo/test PKI: SC CA, qualified CA with its ETSI trusted list, ePUAP seal, CBTD CA.
+
+TEST KEYS — demo PKI only, never production.
+"""
+
+from gateway.pki.authority import CertificateAuthority
+from gateway.pki.profiles import AUTHORITY_KINDS, SIGNER_KINDS, AuthorityKind, CertificateKind, SignerKind
+from gateway.pki.records import CertificateRecord, IssuedCertificate
+from gateway.pki.signing import podpis_zp, sign_xades
+from gateway.pki.store import PkiDirectory
+from gateway.pki.trusted_list import TrustedListError, build_trusted_list, read_trusted_list
+
+__all__ = [
+    "AUTHORITY_KINDS",
+    "SIGNER_KINDS",
+    "AuthorityKind",
+    "CertificateAuthority",
+    "CertificateKind",
+    "CertificateRecord",
+    "IssuedCertificate",
+    "PkiDirectory",
+    "SignerKind",
+    "TrustedListError",
+    "build_trusted_list",
+    "podpis_zp",
+    "read_trusted_list",
+    "sign_xades",
+]
