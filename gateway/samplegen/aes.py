@@ -14,14 +14,12 @@ build messages the schema refuses.
 
 from __future__ import annotations
 
-import hashlib
 import random
-import re
-from datetime import datetime
 
 from lxml import etree
 
 from gateway.samplegen.model import Builder, SampleParams
+from gateway.samplegen.xmlbuild import PACKAGES, alnum, filler_chunks, mass, serialize, sub, timestamp
 
 NS = "urn:customs-gateway:sxml:aes:1"
 CUSTOMS = "NTA.PL"
@@ -37,7 +35,6 @@ _FILLER = (
     "Export goods packed on pallets, sealed and marked with the consignment reference; "
     "quantities as in the commercial invoice and the packing list attached to the declaration. "
 ) * 8
-_FILLER_TWICE = _FILLER * 2
 
 _COMMODITIES = (
     ("847130", "00", "Portable automatic data processing machines"),
@@ -50,7 +47,6 @@ _COMMODITIES = (
     ("730890", "98", "Structures of iron or steel"),
 )
 _PROCEDURES = (("10", "00"), ("10", "40"), ("31", "51"), ("23", "00"))
-_PACKAGES = ("CT", "PK", "PX", "BX", "CS", "BG")
 _INFO_CODES = ("00100", "00200", "00300", "00500", "30600")
 _COUNTRIES = ("US", "CN", "GB", "UA", "NO", "CH", "JP", "CA")
 _OFFICES_OF_EXPORT = ("PL371010", "PL301010", "PL441010", "PL351010", "PL331010")
@@ -68,83 +64,47 @@ _JUSTIFICATIONS = (
 )
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _alnum(value: str, length: int) -> str:
-    """``value`` as exactly ``length`` characters of [A-Z0-9]: padded with zeros, or hashed when longer."""
-    cleaned = re.sub(r"[^A-Z0-9]", "", value.upper())
-    if len(cleaned) <= length:
-        return cleaned.rjust(length, "0")
-    return hashlib.sha256(cleaned.encode("ascii")).hexdigest().upper()[:length]
-
-
 def _check_digit(value: str) -> str:
     return str(sum((index + 1) * ord(char) for index, char in enumerate(value)) % 10)
 
 
 def mrn_for(params: SampleParams) -> str:
     """A valid MRN derived deterministically from the reference (the LRN) and the year of preparation."""
-    body = f"{params.prepared_at.year % 100:02d}PL{_alnum(params.reference, 12)}A"
+    body = f"{params.prepared_at.year % 100:02d}PL{alnum(params.reference, 12)}A"
     return body + _check_digit(body)
-
-
-def _mass(grams: int) -> str:
-    return f"{grams // 1000}.{grams % 1000:03d}"
-
-
-def _filler_chunks(total: int, offset: int, capacity: int) -> list[str]:
-    """``total`` characters of filler in pieces of at most 512 characters, at most ``capacity`` pieces."""
-    total = min(total, capacity * _TEXT_MAX)
-    chunks: list[str] = []
-    start = offset % len(_FILLER)
-    while total > 0:
-        size = min(total, _TEXT_MAX)
-        chunks.append(_FILLER_TWICE[start : start + size])
-        start = (start + size) % len(_FILLER)
-        total -= size
-    return chunks
 
 
 def _header(root: etree._Element, params: SampleParams, message_type: str, inbound: bool) -> None:
     sender, recipient = (params.party, CUSTOMS) if inbound else (CUSTOMS, params.party)
-    _sub(root, "messageSender", sender)
-    _sub(root, "messageRecipient", recipient)
-    _sub(root, "preparationDateAndTime", _timestamp(params.prepared_at))
-    _sub(root, "messageIdentification", params.message_id)
-    _sub(root, "messageType", message_type)
+    sub(root, "messageSender", sender)
+    sub(root, "messageRecipient", recipient)
+    sub(root, "preparationDateAndTime", timestamp(params.prepared_at))
+    sub(root, "messageIdentification", params.message_id)
+    sub(root, "messageType", message_type)
 
 
 def _address(parent: etree._Element, company: tuple[str, str, str, str]) -> None:
-    address = _sub(parent, "Address")
-    _sub(address, "streetAndNumber", company[1])
-    _sub(address, "postcode", company[2])
-    _sub(address, "city", company[3])
-    _sub(address, "country", "PL")
+    address = sub(parent, "Address")
+    sub(address, "streetAndNumber", company[1])
+    sub(address, "postcode", company[2])
+    sub(address, "city", company[3])
+    sub(address, "country", "PL")
 
 
 def _trader(parent: etree._Element, tag: str, eori: str, rng: random.Random, *, full: bool) -> None:
     company = rng.choice(_COMPANIES)
-    trader = _sub(parent, tag)
-    _sub(trader, "identificationNumber", eori)
-    _sub(trader, "name", company[0])
+    trader = sub(parent, tag)
+    sub(trader, "identificationNumber", eori)
+    sub(trader, "name", company[0])
     if full:
         _address(trader, company)
 
 
 def _representative(parent: etree._Element, params: SampleParams) -> None:
     if params.representative is not None:
-        representative = _sub(parent, "Representative")
-        _sub(representative, "identificationNumber", params.representative)
-        _sub(representative, "status", "2")
+        representative = sub(parent, "Representative")
+        sub(representative, "identificationNumber", params.representative)
+        sub(representative, "status", "2")
 
 
 def _additional_information(
@@ -153,77 +113,69 @@ def _additional_information(
     number = 0
     for _ in range(base):
         number += 1
-        info = _sub(item, "AdditionalInformation")
-        _sub(info, "sequenceNumber", str(number))
-        _sub(info, "code", rng.choice(_INFO_CODES))
-        _sub(info, "text", _LOREM[: rng.randint(40, len(_LOREM))].strip())
-    for chunk in _filler_chunks(params.filler, index * 97, _ADDITIONAL_MAX - base):
+        info = sub(item, "AdditionalInformation")
+        sub(info, "sequenceNumber", str(number))
+        sub(info, "code", rng.choice(_INFO_CODES))
+        sub(info, "text", _LOREM[: rng.randint(40, len(_LOREM))].strip())
+    for chunk in filler_chunks(_FILLER, params.filler, index * 97, _TEXT_MAX, _ADDITIONAL_MAX - base):
         number += 1
-        info = _sub(item, "AdditionalInformation")
-        _sub(info, "sequenceNumber", str(number))
-        _sub(info, "code", "00100")
-        _sub(info, "text", chunk)
+        info = sub(item, "AdditionalInformation")
+        sub(info, "sequenceNumber", str(number))
+        sub(info, "code", "00100")
+        sub(info, "text", chunk)
 
 
 def _goods_shipment(root: etree._Element, params: SampleParams, rng: random.Random) -> None:
-    shipment = _sub(root, "GoodsShipment")
-    _sub(shipment, "countryOfExport", "PL")
-    _sub(shipment, "countryOfDestination", rng.choice(_COUNTRIES))
-    total = _sub(shipment, "totalGrossMass")
+    shipment = sub(root, "GoodsShipment")
+    sub(shipment, "countryOfExport", "PL")
+    sub(shipment, "countryOfDestination", rng.choice(_COUNTRIES))
+    total = sub(shipment, "totalGrossMass")
     total_grams = 0
     for index in range(1, params.items + 1):
         hs, cn, description = rng.choice(_COMMODITIES)
         gross = rng.randint(1_000, 25_000_000)
         net = gross - gross // rng.randint(8, 20)
         total_grams += gross
-        item = _sub(shipment, "GoodsItem")
-        _sub(item, "goodsItemNumber", str(index))
-        _sub(item, "declarationGoodsItemNumber", str(index))
-        _sub(item, "countryOfOrigin", "PL")
-        _sub(item, "statisticalValue", f"{rng.randint(100, 9_999_999)}.{rng.randint(0, 99):02d}")
-        procedure = _sub(item, "Procedure")
+        item = sub(shipment, "GoodsItem")
+        sub(item, "goodsItemNumber", str(index))
+        sub(item, "declarationGoodsItemNumber", str(index))
+        sub(item, "countryOfOrigin", "PL")
+        sub(item, "statisticalValue", f"{rng.randint(100, 9_999_999)}.{rng.randint(0, 99):02d}")
+        procedure = sub(item, "Procedure")
         requested, previous = rng.choice(_PROCEDURES)
-        _sub(procedure, "requestedProcedure", requested)
-        _sub(procedure, "previousProcedure", previous)
-        commodity = _sub(item, "Commodity")
-        _sub(commodity, "descriptionOfGoods", f"{description}, item {index}")
-        code = _sub(commodity, "CommodityCode")
-        _sub(code, "harmonizedSystemSubHeadingCode", hs)
-        _sub(code, "combinedNomenclatureCode", cn)
-        measure = _sub(commodity, "GoodsMeasure")
-        _sub(measure, "grossMass", _mass(gross))
-        _sub(measure, "netMass", _mass(net))
+        sub(procedure, "requestedProcedure", requested)
+        sub(procedure, "previousProcedure", previous)
+        commodity = sub(item, "Commodity")
+        sub(commodity, "descriptionOfGoods", f"{description}, item {index}")
+        code = sub(commodity, "CommodityCode")
+        sub(code, "harmonizedSystemSubHeadingCode", hs)
+        sub(code, "combinedNomenclatureCode", cn)
+        measure = sub(commodity, "GoodsMeasure")
+        sub(measure, "grossMass", mass(gross))
+        sub(measure, "netMass", mass(net))
         for sequence in range(1, rng.randint(1, 2) + 1):
-            packaging = _sub(item, "Packaging")
-            _sub(packaging, "sequenceNumber", str(sequence))
-            _sub(packaging, "typeOfPackages", rng.choice(_PACKAGES))
-            _sub(packaging, "numberOfPackages", str(rng.randint(1, 400)))
-            _sub(packaging, "shippingMarks", f"MARKS {params.reference}/{index}/{sequence}")
+            packaging = sub(item, "Packaging")
+            sub(packaging, "sequenceNumber", str(sequence))
+            sub(packaging, "typeOfPackages", rng.choice(PACKAGES))
+            sub(packaging, "numberOfPackages", str(rng.randint(1, 400)))
+            sub(packaging, "shippingMarks", f"MARKS {params.reference}/{index}/{sequence}")
         _additional_information(item, rng, params, index, rng.randint(0, 1))
-    total.text = _mass(total_grams)
+    total.text = mass(total_grams)
 
 
 def _goods_references(root: etree._Element, params: SampleParams, rng: random.Random) -> None:
-    shipment = _sub(root, "GoodsShipment")
+    shipment = sub(root, "GoodsShipment")
     for index in range(1, params.items + 1):
         _, _, description = rng.choice(_COMMODITIES)
-        item = _sub(shipment, "GoodsItem")
-        _sub(item, "goodsItemNumber", str(index))
-        _sub(item, "descriptionOfGoods", f"{description}, item {index}")
-        _sub(item, "grossMass", _mass(rng.randint(1_000, 25_000_000)))
+        item = sub(shipment, "GoodsItem")
+        sub(item, "goodsItemNumber", str(index))
+        sub(item, "descriptionOfGoods", f"{description}, item {index}")
+        sub(item, "grossMass", mass(rng.randint(1_000, 25_000_000)))
         _additional_information(item, rng, params, index, rng.randint(0, 1))
 
 
 def _office(root: etree._Element, tag: str, reference: str) -> None:
-    _sub(_sub(root, tag), "referenceNumber", reference)
-
-
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-
-
-def _serialize(root: etree._Element) -> bytes:
-    # lxml writes its declaration with single quotes; ours is the conventional double-quoted one.
-    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    sub(sub(root, tag), "referenceNumber", reference)
 
 
 def _start(message_type: str, params: SampleParams, inbound: bool) -> etree._Element:
@@ -233,17 +185,17 @@ def _start(message_type: str, params: SampleParams, inbound: bool) -> etree._Ele
 
 
 def _declaration_operation(operation: etree._Element, rng: random.Random) -> None:
-    _sub(operation, "declarationType", "EX")
-    _sub(operation, "additionalDeclarationType", rng.choice("AD"))
-    _sub(operation, "security", rng.choice("02"))
+    sub(operation, "declarationType", "EX")
+    sub(operation, "additionalDeclarationType", rng.choice("AD"))
+    sub(operation, "security", rng.choice("02"))
 
 
 def build_cc515c(params: SampleParams) -> bytes:
     """CC515C, export declaration (inbound)."""
     rng = random.Random(params.seed)
     root = _start("CC515C", params, inbound=True)
-    operation = _sub(root, "ExportOperation")
-    _sub(operation, "LRN", params.reference)
+    operation = sub(root, "ExportOperation")
+    sub(operation, "LRN", params.reference)
     _declaration_operation(operation, rng)
     _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
     _office(root, "CustomsOfficeOfExit", rng.choice(_OFFICES_OF_EXIT))
@@ -251,17 +203,17 @@ def build_cc515c(params: SampleParams) -> bytes:
     _trader(root, "Declarant", params.party, rng, full=True)
     _representative(root, params)
     _goods_shipment(root, params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc513c(params: SampleParams) -> bytes:
     """CC513C, amendment of an export declaration (inbound)."""
     rng = random.Random(params.seed)
     root = _start("CC513C", params, inbound=True)
-    operation = _sub(root, "ExportOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "amendmentDateAndTime", _timestamp(params.prepared_at))
+    operation = sub(root, "ExportOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    sub(operation, "amendmentDateAndTime", timestamp(params.prepared_at))
     _declaration_operation(operation, rng)
     _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
     _office(root, "CustomsOfficeOfExit", rng.choice(_OFFICES_OF_EXIT))
@@ -269,59 +221,59 @@ def build_cc513c(params: SampleParams) -> bytes:
     _trader(root, "Declarant", params.party, rng, full=True)
     _representative(root, params)
     _goods_shipment(root, params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc514c(params: SampleParams) -> bytes:
     """CC514C, invalidation request (inbound)."""
     rng = random.Random(params.seed)
     root = _start("CC514C", params, inbound=True)
-    operation = _sub(root, "ExportOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    invalidation = _sub(root, "Invalidation")
-    _sub(invalidation, "requestDateAndTime", _timestamp(params.prepared_at))
-    _sub(invalidation, "justification", rng.choice(_JUSTIFICATIONS))
+    operation = sub(root, "ExportOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    invalidation = sub(root, "Invalidation")
+    sub(invalidation, "requestDateAndTime", timestamp(params.prepared_at))
+    sub(invalidation, "justification", rng.choice(_JUSTIFICATIONS))
     _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
     _trader(root, "Declarant", params.party, rng, full=False)
     _representative(root, params)
     _goods_references(root, params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc528c(params: SampleParams) -> bytes:
     """CC528C, export declaration accepted and MRN allocated (outbound)."""
     rng = random.Random(params.seed)
     root = _start("CC528C", params, inbound=False)
-    operation = _sub(root, "ExportOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "acceptanceDateAndTime", _timestamp(params.prepared_at))
+    operation = sub(root, "ExportOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    sub(operation, "acceptanceDateAndTime", timestamp(params.prepared_at))
     _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
     _trader(root, "Declarant", params.party, rng, full=False)
     _representative(root, params)
     _goods_references(root, params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc529c(params: SampleParams) -> bytes:
     """CC529C, goods released for export (outbound)."""
     rng = random.Random(params.seed)
     root = _start("CC529C", params, inbound=False)
-    operation = _sub(root, "ExportOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "acceptanceDateAndTime", _timestamp(params.prepared_at))
-    _sub(operation, "releaseDateAndTime", _timestamp(params.prepared_at))
+    operation = sub(root, "ExportOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    sub(operation, "acceptanceDateAndTime", timestamp(params.prepared_at))
+    sub(operation, "releaseDateAndTime", timestamp(params.prepared_at))
     _office(root, "CustomsOfficeOfExport", rng.choice(_OFFICES_OF_EXPORT))
     _office(root, "CustomsOfficeOfExit", rng.choice(_OFFICES_OF_EXIT))
     _trader(root, "Exporter", params.party, rng, full=False)
     _trader(root, "Declarant", params.party, rng, full=False)
     _representative(root, params)
-    control = _sub(root, "Control")
-    _sub(control, "controlResultCode", "A1")
+    control = sub(root, "Control")
+    sub(control, "controlResultCode", "A1")
     _goods_references(root, params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 BUILDERS: dict[str, Builder] = {

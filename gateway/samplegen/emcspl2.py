@@ -21,18 +21,16 @@ returns UTF-8 bytes with an XML declaration and one element per line.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
-from datetime import datetime
 
 from lxml import etree
 
 from gateway.samplegen.model import Builder, SampleParams
+from gateway.samplegen.xmlbuild import alnum, filler_chunks, serialize, sub, timestamp
 
 NS = "urn:customs-gateway:sxml:emcspl2:1"
 CUSTOMS = "NDEA.PL"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 _MARKS_MAX = 999
 _INFO_MAX = 350
@@ -42,7 +40,6 @@ _FILLER = (
     "Excise goods under duty suspension, seals intact, quantities as in the commercial documents; "
     "packages marked with the consignor reference and the number of the tax warehouse of dispatch. "
 ) * 12
-_FILLER_TWICE = _FILLER * 2
 
 _PL_EXCISE = re.compile(r"PL[0-9A-Z]{11}")
 _ARC = re.compile(r"[0-9]{2}[A-Z]{2}[A-Z0-9]{16}[0-9]")
@@ -75,21 +72,6 @@ _ERRORS = (
 )
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _alnum(value: str, length: int) -> str:
-    """``value`` as exactly ``length`` characters of [A-Z0-9]: padded with zeros, or hashed when longer."""
-    cleaned = re.sub(r"[^A-Z0-9]", "", value.upper())
-    if len(cleaned) <= length:
-        return cleaned.rjust(length, "0")
-    return hashlib.sha256(cleaned.encode("ascii")).hexdigest().upper()[:length]
-
-
 def excise_number_for(party: str) -> str:
     """``party`` when it is a Polish excise number, otherwise one derived from it (see the module doc)."""
     if _PL_EXCISE.fullmatch(party):
@@ -103,24 +85,8 @@ def arc_for(params: SampleParams) -> str:
     """``params.reference`` when it is a valid ARC, otherwise an ARC derived from it and the year."""
     if _ARC.fullmatch(params.reference):
         return params.reference
-    body = f"{params.prepared_at.year % 100:02d}PL{_alnum(params.reference, 16)}"
+    body = f"{params.prepared_at.year % 100:02d}PL{alnum(params.reference, 16)}"
     return body + str(sum((index + 1) * ord(char) for index, char in enumerate(body)) % 10)
-
-
-def _filler_chunks(total: int, offset: int, size_max: int, capacity: int) -> list[str]:
-    total = min(total, capacity * size_max)
-    chunks: list[str] = []
-    start = offset % len(_FILLER)
-    while total > 0:
-        size = min(total, size_max)
-        chunks.append(_FILLER_TWICE[start : start + size])
-        start = (start + size) % len(_FILLER)
-        total -= size
-    return chunks
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _decimal(thousandths: int, digits: int) -> str:
@@ -131,33 +97,28 @@ def _decimal(thousandths: int, digits: int) -> str:
 def _start(message_type: str, params: SampleParams, inbound: bool) -> etree._Element:
     root = etree.Element(f"{{{NS}}}{message_type}", nsmap={"emcs": NS})
     party = excise_number_for(params.party)
-    header = _sub(root, "Header")
-    _sub(header, "MessageSender", party if inbound else CUSTOMS)
-    _sub(header, "MessageRecipient", CUSTOMS if inbound else party)
-    _sub(header, "DateOfPreparation", params.prepared_at.date().isoformat())
-    _sub(header, "TimeOfPreparation", params.prepared_at.strftime("%H:%M:%S"))
-    _sub(header, "MessageIdentifier", params.message_id)
+    header = sub(root, "Header")
+    sub(header, "MessageSender", party if inbound else CUSTOMS)
+    sub(header, "MessageRecipient", CUSTOMS if inbound else party)
+    sub(header, "DateOfPreparation", params.prepared_at.date().isoformat())
+    sub(header, "TimeOfPreparation", params.prepared_at.strftime("%H:%M:%S"))
+    sub(header, "MessageIdentifier", params.message_id)
     return root
-
-
-def _serialize(root: etree._Element) -> bytes:
-    # lxml writes its declaration with single quotes; ours is the conventional double-quoted one.
-    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
 
 
 def _trader(
     parent: etree._Element, tag: str, id_tag: str | None, trader_id: str | None, rng: random.Random
 ) -> None:
     name, street, number, postcode, city = rng.choice(_COMPANIES)
-    trader = _sub(parent, tag)
+    trader = sub(parent, tag)
     trader.set("language", "pl")
     if id_tag is not None and trader_id is not None:
-        _sub(trader, id_tag, trader_id)
-    _sub(trader, "TraderName", name)
-    _sub(trader, "StreetName", street)
-    _sub(trader, "StreetNumber", number)
-    _sub(trader, "Postcode", postcode)
-    _sub(trader, "City", city)
+        sub(trader, id_tag, trader_id)
+    sub(trader, "TraderName", name)
+    sub(trader, "StreetName", street)
+    sub(trader, "StreetNumber", number)
+    sub(trader, "Postcode", postcode)
+    sub(trader, "City", city)
 
 
 def _other_excise_number(rng: random.Random) -> str:
@@ -165,29 +126,29 @@ def _other_excise_number(rng: random.Random) -> str:
 
 
 def _office(parent: etree._Element, tag: str, rng: random.Random) -> None:
-    _sub(_sub(parent, tag), "ReferenceNumber", rng.choice(_OFFICES))
+    sub(sub(parent, tag), "ReferenceNumber", rng.choice(_OFFICES))
 
 
 def _excise_movement(root: etree._Element, params: SampleParams) -> None:
-    movement = _sub(root, "ExciseMovement")
-    _sub(movement, "AadReferenceCode", arc_for(params))
-    _sub(movement, "SequenceNumber", "1")
+    movement = sub(root, "ExciseMovement")
+    sub(movement, "AadReferenceCode", arc_for(params))
+    sub(movement, "SequenceNumber", "1")
 
 
 def _ead(parent: etree._Element, tag: str, params: SampleParams, rng: random.Random) -> None:
-    ead = _sub(parent, tag)
-    _sub(ead, "LocalReferenceNumber", params.reference)
-    _sub(ead, "InvoiceNumber", f"FV/{params.prepared_at.year}/{rng.randint(1, 99999):05d}")
-    _sub(ead, "InvoiceDate", params.prepared_at.date().isoformat())
-    _sub(ead, "OriginTypeCode", "1")
-    _sub(ead, "DateOfDispatch", params.prepared_at.date().isoformat())
-    _sub(ead, "TimeOfDispatch", params.prepared_at.strftime("%H:%M:%S"))
+    ead = sub(parent, tag)
+    sub(ead, "LocalReferenceNumber", params.reference)
+    sub(ead, "InvoiceNumber", f"FV/{params.prepared_at.year}/{rng.randint(1, 99999):05d}")
+    sub(ead, "InvoiceDate", params.prepared_at.date().isoformat())
+    sub(ead, "OriginTypeCode", "1")
+    sub(ead, "DateOfDispatch", params.prepared_at.date().isoformat())
+    sub(ead, "TimeOfDispatch", params.prepared_at.strftime("%H:%M:%S"))
 
 
 def _transport_details(root: etree._Element, rng: random.Random) -> None:
-    details = _sub(root, "TransportDetails")
-    _sub(details, "TransportUnitCode", "3")
-    _sub(details, "IdentityOfTransportUnits", f"WX {rng.randint(10000, 99999)}")
+    details = sub(root, "TransportDetails")
+    sub(details, "TransportUnitCode", "3")
+    sub(details, "IdentityOfTransportUnits", f"WX {rng.randint(10000, 99999)}")
 
 
 def _body_ead_esad(root: etree._Element, params: SampleParams, rng: random.Random) -> None:
@@ -195,51 +156,51 @@ def _body_ead_esad(root: etree._Element, params: SampleParams, rng: random.Rando
         code, cn_code, strength, description = rng.choice(_PRODUCTS)
         net = rng.randint(1_000, 20_000_000)
         gross = net + net // rng.randint(5, 20)
-        body = _sub(root, "BodyEadEsad")
-        _sub(body, "BodyRecordUniqueReference", str(index))
-        _sub(body, "ExciseProductCode", code)
-        _sub(body, "CnCode", cn_code)
-        _sub(body, "Quantity", _decimal(rng.randint(1_000, 50_000_000), 3))
-        _sub(body, "GrossMass", _decimal(gross, 2))
-        _sub(body, "NetMass", _decimal(net, 2))
+        body = sub(root, "BodyEadEsad")
+        sub(body, "BodyRecordUniqueReference", str(index))
+        sub(body, "ExciseProductCode", code)
+        sub(body, "CnCode", cn_code)
+        sub(body, "Quantity", _decimal(rng.randint(1_000, 50_000_000), 3))
+        sub(body, "GrossMass", _decimal(gross, 2))
+        sub(body, "NetMass", _decimal(net, 2))
         if strength is not None:
-            _sub(body, "AlcoholicStrengthByVolumeInPercentage", strength)
-        _sub(body, "CommercialDescription", f"{description}, pozycja {index}")
+            sub(body, "AlcoholicStrengthByVolumeInPercentage", strength)
+        sub(body, "CommercialDescription", f"{description}, pozycja {index}")
         base = rng.randint(1, 2)
         for sequence in range(1, base + 1):
-            package = _sub(body, "Package")
-            _sub(package, "KindOfPackages", rng.choice(_PACKAGES))
-            _sub(package, "NumberOfPackages", str(rng.randint(1, 500)))
-            _sub(package, "ShippingMarks", f"{params.reference}/{index}/{sequence}")
-        for chunk in _filler_chunks(params.filler, index * 89, _MARKS_MAX, _REPEAT_MAX - base):
-            package = _sub(body, "Package")
-            _sub(package, "KindOfPackages", "CT")
-            _sub(package, "NumberOfPackages", "1")
-            _sub(package, "ShippingMarks", chunk)
+            package = sub(body, "Package")
+            sub(package, "KindOfPackages", rng.choice(_PACKAGES))
+            sub(package, "NumberOfPackages", str(rng.randint(1, 500)))
+            sub(package, "ShippingMarks", f"{params.reference}/{index}/{sequence}")
+        for chunk in filler_chunks(_FILLER, params.filler, index * 89, _MARKS_MAX, _REPEAT_MAX - base):
+            package = sub(body, "Package")
+            sub(package, "KindOfPackages", "CT")
+            sub(package, "NumberOfPackages", "1")
+            sub(package, "ShippingMarks", chunk)
 
 
 def _complementary(parent: etree._Element, params: SampleParams, index: int, base: str | None) -> None:
     if base is not None:
-        _sub(parent, "ComplementaryInformation", base)
+        sub(parent, "ComplementaryInformation", base)
     capacity = _REPEAT_MAX - (base is not None)
-    for chunk in _filler_chunks(params.filler, index * 89, _INFO_MAX, capacity):
-        _sub(parent, "ComplementaryInformation", chunk)
+    for chunk in filler_chunks(_FILLER, params.filler, index * 89, _INFO_MAX, capacity):
+        sub(parent, "ComplementaryInformation", chunk)
 
 
 def _body_records(root: etree._Element, tag: str, params: SampleParams, rng: random.Random) -> None:
     for index in range(1, params.items + 1):
         code, cn_code, _, description = rng.choice(_PRODUCTS)
-        record = _sub(root, tag)
-        _sub(record, "BodyRecordUniqueReference", str(index))
-        _sub(record, "ExciseProductCode", code)
-        _sub(record, "CnCode", cn_code)
-        _sub(record, "Quantity", _decimal(rng.randint(1_000, 50_000_000), 3))
+        record = sub(root, tag)
+        sub(record, "BodyRecordUniqueReference", str(index))
+        sub(record, "ExciseProductCode", code)
+        sub(record, "CnCode", cn_code)
+        sub(record, "Quantity", _decimal(rng.randint(1_000, 50_000_000), 3))
         _complementary(record, params, index, f"{description}, pozycja {index}")
 
 
 def _movement_header(root: etree._Element, rng: random.Random) -> None:
-    _sub(_sub(root, "TransportMode"), "TransportModeCode", "3")
-    _sub(_sub(root, "MovementGuarantee"), "GuarantorTypeCode", rng.choice(("1", "2", "12")))
+    sub(sub(root, "TransportMode"), "TransportModeCode", "3")
+    sub(sub(root, "MovementGuarantee"), "GuarantorTypeCode", rng.choice(("1", "2", "12")))
 
 
 def build_ie815(params: SampleParams) -> bytes:
@@ -253,15 +214,15 @@ def build_ie815(params: SampleParams) -> bytes:
     _trader(root, "PlaceOfDispatchTrader", "ReferenceOfTaxWarehouse", consignor, rng)
     _trader(root, "DeliveryPlaceTrader", "Traderid", consignee, rng)
     _office(root, "CompetentAuthorityDispatchOffice", rng)
-    header = _sub(root, "HeaderEadEsad")
-    _sub(header, "DestinationTypeCode", "1")
-    _sub(header, "JourneyTime", f"D{rng.randint(1, 10):02d}")
-    _sub(header, "TransportArrangement", "1")
+    header = sub(root, "HeaderEadEsad")
+    sub(header, "DestinationTypeCode", "1")
+    sub(header, "JourneyTime", f"D{rng.randint(1, 10):02d}")
+    sub(header, "TransportArrangement", "1")
     _movement_header(root, rng)
     _ead(root, "EadDraft", params, rng)
     _body_ead_esad(root, params, rng)
     _transport_details(root, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_ie818(params: SampleParams) -> bytes:
@@ -273,19 +234,19 @@ def build_ie818(params: SampleParams) -> bytes:
     _trader(root, "ConsigneeTrader", "Traderid", consignee, rng)
     _trader(root, "DeliveryPlaceTrader", "Traderid", consignee, rng)
     _office(root, "DestinationOffice", rng)
-    report = _sub(root, "ReportOfReceipt")
-    _sub(report, "DateOfArrivalOfExciseProducts", params.prepared_at.date().isoformat())
-    _sub(report, "GlobalConclusionOfReceipt", "2" if params.items else "1")
-    _sub(report, "ComplementaryInformation", "Stwierdzono braki w części pozycji.")
+    report = sub(root, "ReportOfReceipt")
+    sub(report, "DateOfArrivalOfExciseProducts", params.prepared_at.date().isoformat())
+    sub(report, "GlobalConclusionOfReceipt", "2" if params.items else "1")
+    sub(report, "ComplementaryInformation", "Stwierdzono braki w części pozycji.")
     for index in range(1, params.items + 1):
         code, _, _, description = rng.choice(_PRODUCTS)
-        record = _sub(root, "BodyReportOfReceipt")
-        _sub(record, "BodyRecordUniqueReference", str(index))
-        _sub(record, "IndicatorOfShortageOrExcess", rng.choice("SE"))
-        _sub(record, "ObservedShortageOrExcess", _decimal(rng.randint(1, 500_000), 3))
-        _sub(record, "ExciseProductCode", code)
+        record = sub(root, "BodyReportOfReceipt")
+        sub(record, "BodyRecordUniqueReference", str(index))
+        sub(record, "IndicatorOfShortageOrExcess", rng.choice("SE"))
+        sub(record, "ObservedShortageOrExcess", _decimal(rng.randint(1, 500_000), 3))
+        sub(record, "ExciseProductCode", code)
         _complementary(record, params, index, f"{description}: różnica stwierdzona przy rozładunku")
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_ie810(params: SampleParams) -> bytes:
@@ -294,11 +255,11 @@ def build_ie810(params: SampleParams) -> bytes:
     root = _start("IE810", params, inbound=True)
     _excise_movement(root, params)
     _trader(root, "ConsignorTrader", "TraderExciseNumber", excise_number_for(params.party), rng)
-    cancellation = _sub(root, "Cancellation")
-    _sub(cancellation, "CancellationReasonCode", rng.choice("1234"))
-    _sub(cancellation, "ComplementaryInformation", "Transakcja handlowa anulowana przed wysyłką.")
+    cancellation = sub(root, "Cancellation")
+    sub(cancellation, "CancellationReasonCode", rng.choice("1234"))
+    sub(cancellation, "ComplementaryInformation", "Transakcja handlowa anulowana przed wysyłką.")
     _body_records(root, "CancelledBodyRecord", params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_ie813(params: SampleParams) -> bytes:
@@ -307,18 +268,18 @@ def build_ie813(params: SampleParams) -> bytes:
     root = _start("IE813", params, inbound=True)
     _excise_movement(root, params)
     _trader(root, "ConsignorTrader", "TraderExciseNumber", excise_number_for(params.party), rng)
-    update = _sub(root, "UpdateEadEsad")
-    _sub(update, "JourneyTime", f"D{rng.randint(1, 10):02d}")
-    _sub(update, "TransportModeCode", "3")
-    changed = _sub(root, "DestinationChanged")
-    _sub(changed, "DestinationTypeCode", "1")
-    _sub(changed, "ComplementaryInformation", "Zmiana odbiorcy na wniosek nabywcy.")
+    update = sub(root, "UpdateEadEsad")
+    sub(update, "JourneyTime", f"D{rng.randint(1, 10):02d}")
+    sub(update, "TransportModeCode", "3")
+    changed = sub(root, "DestinationChanged")
+    sub(changed, "DestinationTypeCode", "1")
+    sub(changed, "ComplementaryInformation", "Zmiana odbiorcy na wniosek nabywcy.")
     new_consignee = _other_excise_number(rng)
     _trader(root, "NewConsigneeTrader", "Traderid", new_consignee, rng)
     _trader(root, "DeliveryPlaceTrader", "Traderid", new_consignee, rng)
     _transport_details(root, rng)
     _body_records(root, "ChangedBodyRecord", params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_ie801(params: SampleParams) -> bytes:
@@ -328,43 +289,43 @@ def build_ie801(params: SampleParams) -> bytes:
     consignor = excise_number_for(params.party)
     consignee = _other_excise_number(rng)
     _trader(root, "ConsigneeTrader", "Traderid", consignee, rng)
-    movement = _sub(root, "ExciseMovement")
-    _sub(movement, "AadReferenceCode", arc_for(params))
-    _sub(movement, "DateAndTimeOfValidationOfEad", _timestamp(params.prepared_at))
+    movement = sub(root, "ExciseMovement")
+    sub(movement, "AadReferenceCode", arc_for(params))
+    sub(movement, "DateAndTimeOfValidationOfEad", timestamp(params.prepared_at))
     _trader(root, "ConsignorTrader", "TraderExciseNumber", consignor, rng)
     _trader(root, "PlaceOfDispatchTrader", "ReferenceOfTaxWarehouse", consignor, rng)
     _trader(root, "DeliveryPlaceTrader", "Traderid", consignee, rng)
     _office(root, "CompetentAuthorityDispatchOffice", rng)
     _ead(root, "Ead", params, rng)
-    header = _sub(root, "HeaderEadEsad")
-    _sub(header, "SequenceNumber", "1")
-    _sub(header, "DateAndTimeOfUpdateValidation", _timestamp(params.prepared_at))
-    _sub(header, "DestinationTypeCode", "1")
-    _sub(header, "JourneyTime", f"D{rng.randint(1, 10):02d}")
-    _sub(header, "TransportArrangement", "1")
+    header = sub(root, "HeaderEadEsad")
+    sub(header, "SequenceNumber", "1")
+    sub(header, "DateAndTimeOfUpdateValidation", timestamp(params.prepared_at))
+    sub(header, "DestinationTypeCode", "1")
+    sub(header, "JourneyTime", f"D{rng.randint(1, 10):02d}")
+    sub(header, "TransportArrangement", "1")
     _movement_header(root, rng)
     _body_ead_esad(root, params, rng)
     _transport_details(root, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_ie704(params: SampleParams) -> bytes:
     """IE704, generic refusal with one functional error per item (outbound)."""
     rng = random.Random(params.seed)
     root = _start("IE704", params, inbound=False)
-    attributes = _sub(root, "Attributes")
-    _sub(attributes, "AadReferenceCode", arc_for(params))
-    _sub(attributes, "SequenceNumber", "1")
-    _sub(attributes, "LocalReferenceNumber", params.reference)
+    attributes = sub(root, "Attributes")
+    sub(attributes, "AadReferenceCode", arc_for(params))
+    sub(attributes, "SequenceNumber", "1")
+    sub(attributes, "LocalReferenceNumber", params.reference)
     for index in range(1, params.items + 1):
         code, reason, location = rng.choice(_ERRORS)
-        error = _sub(root, "FunctionalError")
-        _sub(error, "ErrorType", code)
-        _sub(error, "ErrorReason", reason)
-        _sub(error, "ErrorLocation", f"/IE815/BodyEadEsad[{index}]/{location}")
-        _sub(error, "OriginalAttributeValue", str(rng.randint(1, 99999999)))
+        error = sub(root, "FunctionalError")
+        sub(error, "ErrorType", code)
+        sub(error, "ErrorReason", reason)
+        sub(error, "ErrorLocation", f"/IE815/BodyEadEsad[{index}]/{location}")
+        sub(error, "OriginalAttributeValue", str(rng.randint(1, 99999999)))
         _complementary(error, params, index, None)
-    return _serialize(root)
+    return serialize(root)
 
 
 BUILDERS: dict[str, Builder] = {

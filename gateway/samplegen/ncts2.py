@@ -20,20 +20,27 @@ returns UTF-8 bytes with an XML declaration and one element per line.
 
 from __future__ import annotations
 
-import hashlib
 import random
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from lxml import etree
 
 from gateway.samplegen.model import Builder, SampleParams
+from gateway.samplegen.xmlbuild import (
+    PACKAGES,
+    alnum,
+    filler_chunks,
+    filler_slice,
+    mass,
+    serialize,
+    sub,
+    timestamp,
+)
 
 NS = "urn:customs-gateway:sxml:ncts2:1"
 NS_0_9 = "urn:customs-gateway:sxml:ncts2:0.9"
 PREFIX = "ncts"
 CUSTOMS = "NTA.PL"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 _TEXT_MAX = 512
 _ADDITIONAL_MAX = 99
@@ -44,7 +51,6 @@ _FILLER = (
     "Goods loaded under customs seal on the means of transport named in the declaration; "
     "quantities, marks and numbers as in the commercial invoice and the CMR consignment note. "
 ) * 8
-_FILLER_TWICE = _FILLER * 2
 
 _COMMODITIES = (
     ("847130", "00", "Portable automatic data processing machines"),
@@ -58,7 +64,6 @@ _COMMODITIES = (
     ("240220", "90", "Cigarettes containing tobacco"),
     ("300490", "00", "Medicaments put up in measured doses"),
 )
-_PACKAGES = ("CT", "PK", "PX", "BX", "CS", "BG")
 _DECLARATION_TYPES = ("T1", "T2", "T2F")
 _PREVIOUS_DOCUMENTS = ("N337", "N380", "N325")
 _SUPPORTING_DOCUMENTS = ("N380", "N935", "C651", "N954")
@@ -104,35 +109,12 @@ _REJECTIONS = (
 # ----- small helpers -----
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def _day(moment: date) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def _mass(grams: int) -> str:
-    return f"{grams // 1000}.{grams % 1000:03d}"
-
-
 def _amount(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
-
-
-def _alnum(value: str, length: int) -> str:
-    """``value`` as exactly ``length`` characters of [A-Z0-9]: padded with zeros, or hashed when longer."""
-    cleaned = re.sub(r"[^A-Z0-9]", "", value.upper())
-    if len(cleaned) <= length:
-        return cleaned.rjust(length, "0")
-    return hashlib.sha256(cleaned.encode("utf-8")).hexdigest().upper()[:length]
 
 
 def _iso6346_value(char: str) -> int:
@@ -156,30 +138,17 @@ def check_digit(body: str) -> str:
 
 def mrn_for(params: SampleParams) -> str:
     """A valid transit MRN derived deterministically from the reference (the LRN) and the year."""
-    body = f"{params.prepared_at.year % 100:02d}PL{_alnum(params.reference, 12)}J"
+    body = f"{params.prepared_at.year % 100:02d}PL{alnum(params.reference, 12)}J"
     return body + check_digit(body)
 
 
 def _grn_for(params: SampleParams) -> str:
-    body = f"{params.prepared_at.year % 100:02d}PL{_alnum('G' + params.party, 12)}"
+    body = f"{params.prepared_at.year % 100:02d}PL{alnum('G' + params.party, 12)}"
     return body + check_digit(body)
 
 
 def _eori(rng: random.Random, country: str) -> str:
     return country + "".join(rng.choice("0123456789") for _ in range(12))
-
-
-def _filler_chunks(total: int, offset: int, capacity: int) -> list[str]:
-    """``total`` characters of filler in pieces of at most 512 characters, at most ``capacity`` pieces."""
-    total = min(total, max(capacity, 0) * _TEXT_MAX)
-    chunks: list[str] = []
-    start = offset % len(_FILLER)
-    while total > 0:
-        size = min(total, _TEXT_MAX)
-        chunks.append(_FILLER_TWICE[start : start + size])
-        start = (start + size) % len(_FILLER)
-        total -= size
-    return chunks
 
 
 def _description(base: str, params: SampleParams, index: int) -> tuple[str, int]:
@@ -188,13 +157,7 @@ def _description(base: str, params: SampleParams, index: int) -> tuple[str, int]
     head = min(params.filler, room)
     if head <= 0:
         return base, params.filler
-    start = (index * 97) % len(_FILLER)
-    return f"{base} {_FILLER_TWICE[start : start + head]}", params.filler - head
-
-
-def _serialize(root: etree._Element) -> bytes:
-    # lxml writes its declaration with single quotes; ours is the conventional double-quoted one.
-    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    return f"{base} {filler_slice(_FILLER, index * 97, head)}", params.filler - head
 
 
 # ----- header, offices, parties -----
@@ -203,39 +166,39 @@ def _serialize(root: etree._Element) -> bytes:
 def _start(message_type: str, params: SampleParams, *, inbound: bool, namespace: str = NS) -> etree._Element:
     root = etree.Element(f"{{{namespace}}}{message_type}", nsmap={PREFIX: namespace})
     sender, recipient = (params.party, CUSTOMS) if inbound else (CUSTOMS, params.party)
-    _sub(root, "messageSender", sender)
-    _sub(root, "messageRecipient", recipient)
-    _sub(root, "preparationDateAndTime", _timestamp(params.prepared_at))
-    _sub(root, "messageIdentification", params.message_id)
-    _sub(root, "messageType", message_type)
+    sub(root, "messageSender", sender)
+    sub(root, "messageRecipient", recipient)
+    sub(root, "preparationDateAndTime", timestamp(params.prepared_at))
+    sub(root, "messageIdentification", params.message_id)
+    sub(root, "messageType", message_type)
     return root
 
 
 def _office(parent: etree._Element, tag: str, reference: str) -> None:
-    _sub(_sub(parent, tag), "referenceNumber", reference)
+    sub(sub(parent, tag), "referenceNumber", reference)
 
 
 def _address(parent: etree._Element, company: tuple[str, str, str, str, str]) -> None:
-    address = _sub(parent, "Address")
-    _sub(address, "streetAndNumber", company[1])
-    _sub(address, "postcode", company[2])
-    _sub(address, "city", company[3])
-    _sub(address, "country", company[4])
+    address = sub(parent, "Address")
+    sub(address, "streetAndNumber", company[1])
+    sub(address, "postcode", company[2])
+    sub(address, "city", company[3])
+    sub(address, "country", company[4])
 
 
 def _contact(parent: etree._Element, rng: random.Random) -> None:
     name, phone = rng.choice(_CONTACTS)
-    contact = _sub(parent, "ContactPerson")
-    _sub(contact, "name", name)
-    _sub(contact, "phoneNumber", phone)
-    _sub(contact, "eMailAddress", "celne@example.pl")
+    contact = sub(parent, "ContactPerson")
+    sub(contact, "name", name)
+    sub(contact, "phoneNumber", phone)
+    sub(contact, "eMailAddress", "celne@example.pl")
 
 
 def _holder(parent: etree._Element, params: SampleParams, rng: random.Random, *, full: bool) -> None:
     company = rng.choice(_COMPANIES)
-    holder = _sub(parent, "HolderOfTheTransitProcedure")
-    _sub(holder, "identificationNumber", params.party)
-    _sub(holder, "name", company[0])
+    holder = sub(parent, "HolderOfTheTransitProcedure")
+    sub(holder, "identificationNumber", params.party)
+    sub(holder, "name", company[0])
     if full:
         _address(holder, company)
         _contact(holder, rng)
@@ -243,105 +206,105 @@ def _holder(parent: etree._Element, params: SampleParams, rng: random.Random, *,
 
 def _representative(parent: etree._Element, params: SampleParams, rng: random.Random) -> None:
     if params.representative is not None:
-        representative = _sub(parent, "Representative")
-        _sub(representative, "identificationNumber", params.representative)
-        _sub(representative, "status", "2")
+        representative = sub(parent, "Representative")
+        sub(representative, "identificationNumber", params.representative)
+        sub(representative, "status", "2")
         _contact(representative, rng)
 
 
 def _trader(
     parent: etree._Element, tag: str, eori: str | None, company: tuple[str, str, str, str, str]
 ) -> None:
-    trader = _sub(parent, tag)
+    trader = sub(parent, tag)
     if eori is not None:
-        _sub(trader, "identificationNumber", eori)
-    _sub(trader, "name", company[0])
+        sub(trader, "identificationNumber", eori)
+    sub(trader, "name", company[0])
     _address(trader, company)
 
 
 def _trader_at_destination(parent: etree._Element, params: SampleParams, rng: random.Random) -> None:
-    trader = _sub(parent, "TraderAtDestination")
-    _sub(trader, "identificationNumber", params.party)
-    _sub(trader, "name", rng.choice(_COMPANIES)[0])
-    _sub(trader, "communicationLanguageAtDestination", "PL")
+    trader = sub(parent, "TraderAtDestination")
+    sub(trader, "identificationNumber", params.party)
+    sub(trader, "name", rng.choice(_COMPANIES)[0])
+    sub(trader, "communicationLanguageAtDestination", "PL")
 
 
 def _authorisations(parent: etree._Element, params: SampleParams, rng: random.Random) -> None:
     for sequence, kind in enumerate(("C521", "C523")[: rng.randint(1, 2)], start=1):
-        authorisation = _sub(parent, "Authorisation")
-        _sub(authorisation, "sequenceNumber", str(sequence))
-        _sub(authorisation, "type", kind)
-        _sub(authorisation, "referenceNumber", f"PL{kind}{_alnum(params.party, 10)}")
+        authorisation = sub(parent, "Authorisation")
+        sub(authorisation, "sequenceNumber", str(sequence))
+        sub(authorisation, "type", kind)
+        sub(authorisation, "referenceNumber", f"PL{kind}{alnum(params.party, 10)}")
 
 
 def _guarantee(parent: etree._Element, params: SampleParams, rng: random.Random) -> None:
-    guarantee = _sub(parent, "Guarantee")
-    _sub(guarantee, "sequenceNumber", "1")
-    _sub(guarantee, "guaranteeType", "1")
-    reference = _sub(guarantee, "GuaranteeReference")
-    _sub(reference, "sequenceNumber", "1")
-    _sub(reference, "GRN", _grn_for(params))
-    _sub(reference, "accessCode", "".join(rng.choice("ABCDEFGH0123456789") for _ in range(4)))
-    _sub(reference, "amountToBeCovered", _amount(rng.randint(100_000, 50_000_000)))
-    _sub(reference, "currency", "EUR")
+    guarantee = sub(parent, "Guarantee")
+    sub(guarantee, "sequenceNumber", "1")
+    sub(guarantee, "guaranteeType", "1")
+    reference = sub(guarantee, "GuaranteeReference")
+    sub(reference, "sequenceNumber", "1")
+    sub(reference, "GRN", _grn_for(params))
+    sub(reference, "accessCode", "".join(rng.choice("ABCDEFGH0123456789") for _ in range(4)))
+    sub(reference, "amountToBeCovered", _amount(rng.randint(100_000, 50_000_000)))
+    sub(reference, "currency", "EUR")
 
 
 # ----- transport -----
 
 
 def _transport_equipment(parent: etree._Element, params: SampleParams, rng: random.Random) -> None:
-    equipment = _sub(parent, "TransportEquipment")
-    _sub(equipment, "sequenceNumber", "1")
+    equipment = sub(parent, "TransportEquipment")
+    sub(equipment, "sequenceNumber", "1")
     container = "".join(rng.choice("ABCDEFGHIJKLMNOPRSTU") for _ in range(3)) + "U"
-    _sub(equipment, "containerIdentificationNumber", f"{container}{rng.randint(0, 9_999_999):07d}")
+    sub(equipment, "containerIdentificationNumber", f"{container}{rng.randint(0, 9_999_999):07d}")
     seals = rng.randint(1, 2)
-    _sub(equipment, "numberOfSeals", str(seals))
+    sub(equipment, "numberOfSeals", str(seals))
     for sequence in range(1, seals + 1):
-        seal = _sub(equipment, "Seal")
-        _sub(seal, "sequenceNumber", str(sequence))
-        _sub(seal, "identifier", f"PL{rng.randint(0, 99_999_999):08d}")
+        seal = sub(equipment, "Seal")
+        sub(seal, "sequenceNumber", str(sequence))
+        sub(seal, "identifier", f"PL{rng.randint(0, 99_999_999):08d}")
     for index in range(1, params.items + 1):
-        reference = _sub(equipment, "GoodsReference")
-        _sub(reference, "sequenceNumber", str(index))
-        _sub(reference, "declarationGoodsItemNumber", str(index))
+        reference = sub(equipment, "GoodsReference")
+        sub(reference, "sequenceNumber", str(index))
+        sub(reference, "declarationGoodsItemNumber", str(index))
 
 
 def _location_of_goods(parent: etree._Element, rng: random.Random) -> None:
-    location = _sub(parent, "LocationOfGoods")
-    _sub(location, "typeOfLocation", "B")
-    _sub(location, "qualifierOfIdentification", "V")
+    location = sub(parent, "LocationOfGoods")
+    sub(location, "typeOfLocation", "B")
+    sub(location, "qualifierOfIdentification", "V")
     _office(location, "CustomsOffice", rng.choice(_OFFICES_OF_DEPARTURE))
 
 
 def _departure_transport_means(parent: etree._Element, rng: random.Random) -> None:
-    means = _sub(parent, "DepartureTransportMeans")
-    _sub(means, "sequenceNumber", "1")
-    _sub(means, "typeOfIdentification", "30")
-    _sub(means, "identificationNumber", f"GD {rng.randint(10_000, 99_999)}")
-    _sub(means, "nationality", "PL")
+    means = sub(parent, "DepartureTransportMeans")
+    sub(means, "sequenceNumber", "1")
+    sub(means, "typeOfIdentification", "30")
+    sub(means, "identificationNumber", f"GD {rng.randint(10_000, 99_999)}")
+    sub(means, "nationality", "PL")
 
 
 def _active_border_transport_means(parent: etree._Element, rng: random.Random) -> None:
-    means = _sub(parent, "ActiveBorderTransportMeans")
-    _sub(means, "sequenceNumber", "1")
-    _sub(means, "customsOfficeAtBorderReferenceNumber", rng.choice(_OFFICES_AT_BORDER))
-    _sub(means, "typeOfIdentification", "30")
-    _sub(means, "identificationNumber", f"WPR {rng.randint(1_000, 9_999)}")
-    _sub(means, "nationality", "PL")
+    means = sub(parent, "ActiveBorderTransportMeans")
+    sub(means, "sequenceNumber", "1")
+    sub(means, "customsOfficeAtBorderReferenceNumber", rng.choice(_OFFICES_AT_BORDER))
+    sub(means, "typeOfIdentification", "30")
+    sub(means, "identificationNumber", f"WPR {rng.randint(1_000, 9_999)}")
+    sub(means, "nationality", "PL")
 
 
 def _place(parent: etree._Element, tag: str, place: tuple[str, str, str]) -> None:
-    element = _sub(parent, tag)
-    _sub(element, "UNLocode", place[0])
-    _sub(element, "country", place[1])
-    _sub(element, "location", place[2])
+    element = sub(parent, tag)
+    sub(element, "UNLocode", place[0])
+    sub(element, "country", place[1])
+    sub(element, "location", place[2])
 
 
 def _document(parent: etree._Element, tag: str, sequence: int, kind: str, reference: str) -> etree._Element:
-    document = _sub(parent, tag)
-    _sub(document, "sequenceNumber", str(sequence))
-    _sub(document, "type", kind)
-    _sub(document, "referenceNumber", reference)
+    document = sub(parent, tag)
+    sub(document, "sequenceNumber", str(sequence))
+    sub(document, "type", kind)
+    sub(document, "referenceNumber", reference)
     return document
 
 
@@ -354,16 +317,16 @@ def _additional_information(
     number = 0
     for _ in range(base):
         number += 1
-        info = _sub(item, "AdditionalInformation")
-        _sub(info, "sequenceNumber", str(number))
-        _sub(info, "code", rng.choice(_INFO_CODES))
-        _sub(info, "text", "Goods in free circulation, carried under the cover of this transit declaration.")
-    for chunk in _filler_chunks(rest, index * 89, _ADDITIONAL_MAX - base):
+        info = sub(item, "AdditionalInformation")
+        sub(info, "sequenceNumber", str(number))
+        sub(info, "code", rng.choice(_INFO_CODES))
+        sub(info, "text", "Goods in free circulation, carried under the cover of this transit declaration.")
+    for chunk in filler_chunks(_FILLER, rest, index * 89, _TEXT_MAX, _ADDITIONAL_MAX - base):
         number += 1
-        info = _sub(item, "AdditionalInformation")
-        _sub(info, "sequenceNumber", str(number))
-        _sub(info, "code", "00200")
-        _sub(info, "text", chunk)
+        info = sub(item, "AdditionalInformation")
+        sub(info, "sequenceNumber", str(number))
+        sub(info, "code", "00200")
+        sub(info, "text", chunk)
 
 
 def _packaging(item: etree._Element, params: SampleParams, rng: random.Random, index: int, count: int) -> int:
@@ -371,11 +334,11 @@ def _packaging(item: etree._Element, params: SampleParams, rng: random.Random, i
     for sequence in range(1, count + 1):
         number = rng.randint(1, 400)
         total += number
-        packaging = _sub(item, "Packaging")
-        _sub(packaging, "sequenceNumber", str(sequence))
-        _sub(packaging, "typeOfPackages", rng.choice(_PACKAGES))
-        _sub(packaging, "numberOfPackages", str(number))
-        _sub(packaging, "shippingMarks", f"MARKS {_alnum(params.reference, 8)}/{index}/{sequence}")
+        packaging = sub(item, "Packaging")
+        sub(packaging, "sequenceNumber", str(sequence))
+        sub(packaging, "typeOfPackages", rng.choice(PACKAGES))
+        sub(packaging, "numberOfPackages", str(number))
+        sub(packaging, "shippingMarks", f"MARKS {alnum(params.reference, 8)}/{index}/{sequence}")
     return total
 
 
@@ -386,29 +349,29 @@ def _consignment_item(
     hs, cn, text = rng.choice(_COMMODITIES)
     gross = rng.randint(1_000, 25_000_000)
     net = gross - gross // rng.randint(8, 20)
-    item = _sub(house, "ConsignmentItem")
-    _sub(item, "goodsItemNumber", str(index))
-    _sub(item, "declarationGoodsItemNumber", str(index))
-    _sub(item, "declarationType", rng.choice(_DECLARATION_TYPES))
-    _sub(item, "countryOfDispatch", "PL")
-    _sub(item, "countryOfDestination", destination)
+    item = sub(house, "ConsignmentItem")
+    sub(item, "goodsItemNumber", str(index))
+    sub(item, "declarationGoodsItemNumber", str(index))
+    sub(item, "declarationType", rng.choice(_DECLARATION_TYPES))
+    sub(item, "countryOfDispatch", "PL")
+    sub(item, "countryOfDestination", destination)
     if rng.random() < 0.3:
-        _sub(item, "referenceNumberUCR", f"UCR{_alnum(params.reference, 10)}{index:05d}")
-    commodity = _sub(item, "Commodity")
+        sub(item, "referenceNumberUCR", f"UCR{alnum(params.reference, 10)}{index:05d}")
+    commodity = sub(item, "Commodity")
     description, rest = _description(f"{text}, item {index}", params, index)
-    _sub(commodity, "descriptionOfGoods", description)
+    sub(commodity, "descriptionOfGoods", description)
     if rng.random() < 0.2:
-        _sub(commodity, "cusCode", f"{rng.randint(0, 9_999_999):07d}-{rng.randint(0, 9)}")
-    code = _sub(commodity, "CommodityCode")
-    _sub(code, "harmonizedSystemSubHeadingCode", hs)
-    _sub(code, "combinedNomenclatureCode", cn)
+        sub(commodity, "cusCode", f"{rng.randint(0, 9_999_999):07d}-{rng.randint(0, 9)}")
+    code = sub(commodity, "CommodityCode")
+    sub(code, "harmonizedSystemSubHeadingCode", hs)
+    sub(code, "combinedNomenclatureCode", cn)
     if rng.random() < 0.1:
-        dangerous = _sub(commodity, "DangerousGoods")
-        _sub(dangerous, "sequenceNumber", "1")
-        _sub(dangerous, "UNNumber", f"{rng.randint(1000, 3500)}")
-    measure = _sub(commodity, "GoodsMeasure")
-    _sub(measure, "grossMass", _mass(gross))
-    _sub(measure, "netMass", _mass(net))
+        dangerous = sub(commodity, "DangerousGoods")
+        sub(dangerous, "sequenceNumber", "1")
+        sub(dangerous, "UNNumber", f"{rng.randint(1000, 3500)}")
+    measure = sub(commodity, "GoodsMeasure")
+    sub(measure, "grossMass", mass(gross))
+    sub(measure, "netMass", mass(net))
     _packaging(item, params, rng, index, rng.randint(1, 3))
     _document(item, "PreviousDocument", 1, rng.choice(_PREVIOUS_DOCUMENTS), f"{params.reference}/{index}")
     for sequence in range(1, rng.randint(1, 2) + 1):
@@ -419,7 +382,7 @@ def _consignment_item(
             rng.choice(_SUPPORTING_DOCUMENTS),
             f"FV/{params.prepared_at.year}/{rng.randint(1, 99_999):05d}",
         )
-        _sub(document, "documentLineItemNumber", str(rng.randint(1, 999)))
+        sub(document, "documentLineItemNumber", str(rng.randint(1, 999)))
     _additional_information(item, rng, rest, index, rng.randint(0, 1))
     return gross
 
@@ -427,77 +390,77 @@ def _consignment_item(
 def _house_consignment(
     consignment: etree._Element, params: SampleParams, rng: random.Random, destination: str
 ) -> int:
-    house = _sub(consignment, "HouseConsignment")
-    _sub(house, "sequenceNumber", "1")
-    _sub(house, "countryOfDispatch", "PL")
-    total = _sub(house, "grossMass")
+    house = sub(consignment, "HouseConsignment")
+    sub(house, "sequenceNumber", "1")
+    sub(house, "countryOfDispatch", "PL")
+    total = sub(house, "grossMass")
     _trader(house, "Consignor", params.party, rng.choice(_COMPANIES))
     _trader(house, "Consignee", _eori(rng, destination), rng.choice(_FOREIGN_COMPANIES))
     _departure_transport_means(house, rng)
     grams = sum(
         _consignment_item(house, params, rng, index, destination) for index in range(1, params.items + 1)
     )
-    total.text = _mass(grams)
+    total.text = mass(grams)
     return grams
 
 
 def _consignment(root: etree._Element, params: SampleParams, rng: random.Random) -> None:
     """The full consignment of a declaration (CC015C, CC013C, CC029C)."""
     destination = rng.choice(_FOREIGN_COUNTRIES)
-    consignment = _sub(root, "Consignment")
-    _sub(consignment, "countryOfDispatch", "PL")
-    _sub(consignment, "countryOfDestination", destination)
-    _sub(consignment, "containerIndicator", "1")
-    _sub(consignment, "inlandModeOfTransport", "3")
-    _sub(consignment, "modeOfTransportAtTheBorder", "3")
-    total = _sub(consignment, "grossMass")
-    _sub(consignment, "referenceNumberUCR", f"UCR{_alnum(params.reference, 16)}")
+    consignment = sub(root, "Consignment")
+    sub(consignment, "countryOfDispatch", "PL")
+    sub(consignment, "countryOfDestination", destination)
+    sub(consignment, "containerIndicator", "1")
+    sub(consignment, "inlandModeOfTransport", "3")
+    sub(consignment, "modeOfTransportAtTheBorder", "3")
+    total = sub(consignment, "grossMass")
+    sub(consignment, "referenceNumberUCR", f"UCR{alnum(params.reference, 16)}")
     _trader(consignment, "Carrier", _eori(rng, "PL"), rng.choice(_COMPANIES))
     _transport_equipment(consignment, params, rng)
     _location_of_goods(consignment, rng)
     _departure_transport_means(consignment, rng)
     for sequence, country in enumerate(("PL", *rng.sample(_ROUTING, 2)), start=1):
-        routing = _sub(consignment, "CountryOfRoutingOfConsignment")
-        _sub(routing, "sequenceNumber", str(sequence))
-        _sub(routing, "country", country)
+        routing = sub(consignment, "CountryOfRoutingOfConsignment")
+        sub(routing, "sequenceNumber", str(sequence))
+        sub(routing, "country", country)
     _active_border_transport_means(consignment, rng)
     _place(consignment, "PlaceOfLoading", rng.choice(_PLACES))
     _place(consignment, "PlaceOfUnloading", rng.choice(_UNLOADING_PLACES))
     _document(
         consignment, "TransportDocument", 1, rng.choice(_TRANSPORT_DOCUMENTS), f"CMR {params.reference}"
     )
-    total.text = _mass(_house_consignment(consignment, params, rng, destination))
+    total.text = mass(_house_consignment(consignment, params, rng, destination))
 
 
 def _item_references(
     root: etree._Element, params: SampleParams, rng: random.Random, *, transport: bool
 ) -> None:
     """The goods of an existing declaration, referred to by number and description."""
-    consignment = _sub(root, "Consignment")
-    total = _sub(consignment, "grossMass")
+    consignment = sub(root, "Consignment")
+    total = sub(consignment, "grossMass")
     if transport:
         _transport_equipment(consignment, params, rng)
         _location_of_goods(consignment, rng)
         _departure_transport_means(consignment, rng)
         _active_border_transport_means(consignment, rng)
         _place(consignment, "PlaceOfLoading", rng.choice(_PLACES))
-    house = _sub(consignment, "HouseConsignment")
-    _sub(house, "sequenceNumber", "1")
-    house_total = _sub(house, "grossMass")
+    house = sub(consignment, "HouseConsignment")
+    sub(house, "sequenceNumber", "1")
+    house_total = sub(house, "grossMass")
     grams = 0
     for index in range(1, params.items + 1):
         _, _, text = rng.choice(_COMMODITIES)
         gross = rng.randint(1_000, 25_000_000)
         grams += gross
-        item = _sub(house, "ConsignmentItem")
-        _sub(item, "goodsItemNumber", str(index))
-        _sub(item, "declarationGoodsItemNumber", str(index))
+        item = sub(house, "ConsignmentItem")
+        sub(item, "goodsItemNumber", str(index))
+        sub(item, "declarationGoodsItemNumber", str(index))
         description, rest = _description(f"{text}, item {index}", params, index)
-        _sub(item, "descriptionOfGoods", description)
-        _sub(item, "grossMass", _mass(gross))
+        sub(item, "descriptionOfGoods", description)
+        sub(item, "grossMass", mass(gross))
         _packaging(item, params, rng, index, 1)
         _additional_information(item, rng, rest, index, 0)
-    total.text = house_total.text = _mass(grams)
+    total.text = house_total.text = mass(grams)
 
 
 # ----- inbound -----
@@ -506,30 +469,30 @@ def _item_references(
 def _declaration_operation(
     operation: etree._Element, params: SampleParams, rng: random.Random, *, amendment: bool
 ) -> None:
-    _sub(operation, "LRN", params.reference)
+    sub(operation, "LRN", params.reference)
     if amendment:
-        _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "declarationType", rng.choice(_DECLARATION_TYPES))
-    _sub(operation, "additionalDeclarationType", rng.choice("AD"))
+        sub(operation, "MRN", mrn_for(params))
+    sub(operation, "declarationType", rng.choice(_DECLARATION_TYPES))
+    sub(operation, "additionalDeclarationType", rng.choice("AD"))
     if not amendment:
-        _sub(
+        sub(
             operation,
             "presentationOfTheGoodsDateAndTime",
-            _timestamp(params.prepared_at + timedelta(hours=2)),
+            timestamp(params.prepared_at + timedelta(hours=2)),
         )
-    _sub(operation, "security", rng.choice("0123"))
-    _sub(operation, "reducedDatasetIndicator", "0")
-    _sub(operation, "communicationLanguageAtDeparture", "PL")
-    _sub(operation, "bindingItinerary", rng.choice("01"))
+    sub(operation, "security", rng.choice("0123"))
+    sub(operation, "reducedDatasetIndicator", "0")
+    sub(operation, "communicationLanguageAtDeparture", "PL")
+    sub(operation, "bindingItinerary", rng.choice("01"))
     if amendment:
-        _sub(operation, "amendmentTypeFlag", "0")
-    _sub(operation, "limitDate", _day(params.prepared_at.date() + timedelta(days=8)))
+        sub(operation, "amendmentTypeFlag", "0")
+    sub(operation, "limitDate", _day(params.prepared_at.date() + timedelta(days=8)))
 
 
 def _declaration(message_type: str, params: SampleParams, *, amendment: bool) -> bytes:
     rng = random.Random(params.seed)
     root = _start(message_type, params, inbound=True)
-    _declaration_operation(_sub(root, "TransitOperation"), params, rng, amendment=amendment)
+    _declaration_operation(sub(root, "TransitOperation"), params, rng, amendment=amendment)
     _authorisations(root, params, rng)
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _office(root, "CustomsOfficeOfDestinationDeclared", rng.choice(_OFFICES_OF_DESTINATION))
@@ -538,7 +501,7 @@ def _declaration(message_type: str, params: SampleParams, *, amendment: bool) ->
     _representative(root, params, rng)
     _guarantee(root, params, rng)
     _consignment(root, params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc015c(params: SampleParams) -> bytes:
@@ -555,72 +518,72 @@ def build_cc014c(params: SampleParams) -> bytes:
     """CC014C, declaration invalidation request (inbound)."""
     rng = random.Random(params.seed)
     root = _start("CC014C", params, inbound=True)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    invalidation = _sub(root, "Invalidation")
-    _sub(invalidation, "requestDateAndTime", _timestamp(params.prepared_at))
-    _sub(invalidation, "initiatedByCustoms", "0")
-    _sub(invalidation, "justification", rng.choice(_JUSTIFICATIONS))
+    operation = sub(root, "TransitOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    invalidation = sub(root, "Invalidation")
+    sub(invalidation, "requestDateAndTime", timestamp(params.prepared_at))
+    sub(invalidation, "initiatedByCustoms", "0")
+    sub(invalidation, "justification", rng.choice(_JUSTIFICATIONS))
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _holder(root, params, rng, full=False)
     _representative(root, params, rng)
     _item_references(root, params, rng, transport=False)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc170c(params: SampleParams) -> bytes:
     """CC170C, presentation notification for a pre-lodged declaration (inbound)."""
     rng = random.Random(params.seed)
     root = _start("CC170C", params, inbound=True)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "limitDate", _day(params.prepared_at.date() + timedelta(days=8)))
+    operation = sub(root, "TransitOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "limitDate", _day(params.prepared_at.date() + timedelta(days=8)))
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _holder(root, params, rng, full=True)
     _representative(root, params, rng)
     _item_references(root, params, rng, transport=True)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc007c(params: SampleParams) -> bytes:
     """CC007C, arrival notification (inbound); carries the MRN, no LRN."""
     rng = random.Random(params.seed)
     root = _start("CC007C", params, inbound=True)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "arrivalNotificationDateAndTime", _timestamp(params.prepared_at))
-    _sub(operation, "simplifiedProcedure", "1")
-    _sub(operation, "incidentFlag", "0")
-    authorisation = _sub(root, "Authorisation")
-    _sub(authorisation, "sequenceNumber", "1")
-    _sub(authorisation, "type", "C522")
-    _sub(authorisation, "referenceNumber", f"PLC522{_alnum(params.party, 10)}")
+    operation = sub(root, "TransitOperation")
+    sub(operation, "MRN", mrn_for(params))
+    sub(operation, "arrivalNotificationDateAndTime", timestamp(params.prepared_at))
+    sub(operation, "simplifiedProcedure", "1")
+    sub(operation, "incidentFlag", "0")
+    authorisation = sub(root, "Authorisation")
+    sub(authorisation, "sequenceNumber", "1")
+    sub(authorisation, "type", "C522")
+    sub(authorisation, "referenceNumber", f"PLC522{alnum(params.party, 10)}")
     _office(root, "CustomsOfficeOfDestinationActual", rng.choice(_OFFICES_OF_DEPARTURE))
     _trader_at_destination(root, params, rng)
     _item_references(root, params, rng, transport=False)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc044c(params: SampleParams) -> bytes:
     """CC044C, unloading remarks (inbound); carries the MRN, no LRN."""
     rng = random.Random(params.seed)
     root = _start("CC044C", params, inbound=True)
-    _sub(_sub(root, "TransitOperation"), "MRN", mrn_for(params))
+    sub(sub(root, "TransitOperation"), "MRN", mrn_for(params))
     _office(root, "CustomsOfficeOfDestinationActual", rng.choice(_OFFICES_OF_DEPARTURE))
     _trader_at_destination(root, params, rng)
-    remark = _sub(root, "UnloadingRemark")
-    _sub(remark, "conform", "0")
-    _sub(remark, "unloadingCompletion", "1")
-    _sub(remark, "unloadingDate", _day(params.prepared_at.date()))
-    _sub(remark, "stateOfSeals", "1")
-    _sub(remark, "unloadingRemark", rng.choice(_UNLOADING_REMARKS))
-    consignment = _sub(root, "Consignment")
-    total = _sub(consignment, "grossMass")
+    remark = sub(root, "UnloadingRemark")
+    sub(remark, "conform", "0")
+    sub(remark, "unloadingCompletion", "1")
+    sub(remark, "unloadingDate", _day(params.prepared_at.date()))
+    sub(remark, "stateOfSeals", "1")
+    sub(remark, "unloadingRemark", rng.choice(_UNLOADING_REMARKS))
+    consignment = sub(root, "Consignment")
+    total = sub(consignment, "grossMass")
     _transport_equipment(consignment, params, rng)
     _departure_transport_means(consignment, rng)
-    total.text = _mass(_house_consignment(consignment, params, rng, "PL"))
-    return _serialize(root)
+    total.text = mass(_house_consignment(consignment, params, rng, "PL"))
+    return serialize(root)
 
 
 # ----- outbound -----
@@ -630,56 +593,56 @@ def build_cc028c(params: SampleParams) -> bytes:
     """CC028C, LRN allocated: declaration accepted, MRN allocated (outbound)."""
     rng = random.Random(params.seed)
     root = _start("CC028C", params, inbound=False)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "declarationAcceptanceDate", _day(params.prepared_at.date()))
+    operation = sub(root, "TransitOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    sub(operation, "declarationAcceptanceDate", _day(params.prepared_at.date()))
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _holder(root, params, rng, full=False)
     _representative(root, params, rng)
     _item_references(root, params, rng, transport=False)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc029c(params: SampleParams) -> bytes:
     """CC029C, release for transit (outbound)."""
     rng = random.Random(params.seed)
     root = _start("CC029C", params, inbound=False)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "declarationType", rng.choice(_DECLARATION_TYPES))
-    _sub(operation, "additionalDeclarationType", "A")
-    _sub(operation, "security", rng.choice("0123"))
-    _sub(operation, "reducedDatasetIndicator", "0")
-    _sub(operation, "bindingItinerary", "0")
-    _sub(operation, "declarationAcceptanceDate", _day(params.prepared_at.date()))
-    _sub(operation, "releaseDate", _day(params.prepared_at.date()))
-    _sub(operation, "limitDate", _day(params.prepared_at.date() + timedelta(days=8)))
+    operation = sub(root, "TransitOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    sub(operation, "declarationType", rng.choice(_DECLARATION_TYPES))
+    sub(operation, "additionalDeclarationType", "A")
+    sub(operation, "security", rng.choice("0123"))
+    sub(operation, "reducedDatasetIndicator", "0")
+    sub(operation, "bindingItinerary", "0")
+    sub(operation, "declarationAcceptanceDate", _day(params.prepared_at.date()))
+    sub(operation, "releaseDate", _day(params.prepared_at.date()))
+    sub(operation, "limitDate", _day(params.prepared_at.date() + timedelta(days=8)))
     _authorisations(root, params, rng)
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _office(root, "CustomsOfficeOfDestinationDeclared", rng.choice(_OFFICES_OF_DESTINATION))
     _office(root, "CustomsOfficeOfTransitDeclared", rng.choice(_OFFICES_OF_TRANSIT))
     _holder(root, params, rng, full=True)
     _representative(root, params, rng)
-    control = _sub(root, "ControlResult")
-    _sub(control, "code", "A1")
-    _sub(control, "date", _day(params.prepared_at.date()))
+    control = sub(root, "ControlResult")
+    sub(control, "code", "A1")
+    sub(control, "date", _day(params.prepared_at.date()))
     _guarantee(root, params, rng)
     _consignment(root, params, rng)
-    return _serialize(root)
+    return serialize(root)
 
 
 def build_cc056c(params: SampleParams) -> bytes:
     """CC056C, rejection from the office of departure (outbound); one functional error per goods item."""
     rng = random.Random(params.seed)
     root = _start("CC056C", params, inbound=False)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "businessRejectionType", "015")
-    _sub(operation, "rejectionDateAndTime", _timestamp(params.prepared_at))
-    _sub(operation, "rejectionCode", "12")
-    _sub(operation, "rejectionReason", "The declaration contains errors; see the functional errors.")
+    operation = sub(root, "TransitOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "businessRejectionType", "015")
+    sub(operation, "rejectionDateAndTime", timestamp(params.prepared_at))
+    sub(operation, "rejectionCode", "12")
+    sub(operation, "rejectionReason", "The declaration contains errors; see the functional errors.")
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _holder(root, params, rng, full=False)
     _representative(root, params, rng)
@@ -688,33 +651,35 @@ def build_cc056c(params: SampleParams) -> bytes:
         _, _, text = rng.choice(_COMMODITIES)
         pointer = f"/CC015C/Consignment/HouseConsignment[1]/ConsignmentItem[{index}]"
         description, rest = _description(f"{text}, item {index}", params, index)
-        error = _sub(root, "FunctionalError")
-        _sub(error, "errorPointer", f"{pointer}/Commodity/descriptionOfGoods")
-        _sub(error, "errorCode", code)
-        _sub(error, "errorReason", reason)
-        _sub(error, "originalAttributeValue", description)
-        for number, chunk in enumerate(_filler_chunks(rest, index * 89, _ERRORS_PER_ITEM - 1), start=1):
-            error = _sub(root, "FunctionalError")
-            _sub(error, "errorPointer", f"{pointer}/AdditionalInformation[{number}]/text")
-            _sub(error, "errorCode", code)
-            _sub(error, "errorReason", reason)
-            _sub(error, "originalAttributeValue", chunk)
-    return _serialize(root)
+        error = sub(root, "FunctionalError")
+        sub(error, "errorPointer", f"{pointer}/Commodity/descriptionOfGoods")
+        sub(error, "errorCode", code)
+        sub(error, "errorReason", reason)
+        sub(error, "originalAttributeValue", description)
+        for number, chunk in enumerate(
+            filler_chunks(_FILLER, rest, index * 89, _TEXT_MAX, _ERRORS_PER_ITEM - 1), start=1
+        ):
+            error = sub(root, "FunctionalError")
+            sub(error, "errorPointer", f"{pointer}/AdditionalInformation[{number}]/text")
+            sub(error, "errorCode", code)
+            sub(error, "errorReason", reason)
+            sub(error, "originalAttributeValue", chunk)
+    return serialize(root)
 
 
 def build_cc928c(params: SampleParams) -> bytes:
     """CC928C, positive acknowledge of a declaration (outbound)."""
     rng = random.Random(params.seed)
     root = _start("CC928C", params, inbound=False)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "MRN", mrn_for(params))
-    _sub(operation, "receiptDateAndTime", _timestamp(params.prepared_at))
+    operation = sub(root, "TransitOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "MRN", mrn_for(params))
+    sub(operation, "receiptDateAndTime", timestamp(params.prepared_at))
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _holder(root, params, rng, full=False)
     _representative(root, params, rng)
     _item_references(root, params, rng, transport=False)
-    return _serialize(root)
+    return serialize(root)
 
 
 # ----- version 0.9 (expired) -----
@@ -724,51 +689,51 @@ def build_cc015c_0_9(params: SampleParams) -> bytes:
     """CC015C in the expired 0.9 namespace (a smaller model)."""
     rng = random.Random(params.seed)
     root = _start("CC015C", params, inbound=True, namespace=NS_0_9)
-    operation = _sub(root, "TransitOperation")
-    _sub(operation, "LRN", params.reference)
-    _sub(operation, "declarationType", rng.choice(_DECLARATION_TYPES))
-    _sub(operation, "security", "0")
+    operation = sub(root, "TransitOperation")
+    sub(operation, "LRN", params.reference)
+    sub(operation, "declarationType", rng.choice(_DECLARATION_TYPES))
+    sub(operation, "security", "0")
     _office(root, "CustomsOfficeOfDeparture", rng.choice(_OFFICES_OF_DEPARTURE))
     _office(root, "CustomsOfficeOfDestinationDeclared", rng.choice(_OFFICES_OF_DESTINATION))
     company = rng.choice(_COMPANIES)
-    holder = _sub(root, "HolderOfTheTransitProcedure")
-    _sub(holder, "identificationNumber", params.party)
-    _sub(holder, "name", company[0])
+    holder = sub(root, "HolderOfTheTransitProcedure")
+    sub(holder, "identificationNumber", params.party)
+    sub(holder, "name", company[0])
     _address(holder, company)
     if params.representative is not None:
-        representative = _sub(root, "Representative")
-        _sub(representative, "identificationNumber", params.representative)
-        _sub(representative, "status", "2")
-    guarantee = _sub(root, "Guarantee")
-    _sub(guarantee, "sequenceNumber", "1")
-    _sub(guarantee, "guaranteeType", "1")
-    _sub(guarantee, "GRN", _grn_for(params))
-    consignment = _sub(root, "Consignment")
-    _sub(consignment, "countryOfDispatch", "PL")
-    _sub(consignment, "countryOfDestination", rng.choice(_FOREIGN_COUNTRIES))
-    total = _sub(consignment, "grossMass")
-    house = _sub(consignment, "HouseConsignment")
-    _sub(house, "sequenceNumber", "1")
-    house_total = _sub(house, "grossMass")
+        representative = sub(root, "Representative")
+        sub(representative, "identificationNumber", params.representative)
+        sub(representative, "status", "2")
+    guarantee = sub(root, "Guarantee")
+    sub(guarantee, "sequenceNumber", "1")
+    sub(guarantee, "guaranteeType", "1")
+    sub(guarantee, "GRN", _grn_for(params))
+    consignment = sub(root, "Consignment")
+    sub(consignment, "countryOfDispatch", "PL")
+    sub(consignment, "countryOfDestination", rng.choice(_FOREIGN_COUNTRIES))
+    total = sub(consignment, "grossMass")
+    house = sub(consignment, "HouseConsignment")
+    sub(house, "sequenceNumber", "1")
+    house_total = sub(house, "grossMass")
     grams = 0
     for index in range(1, params.items + 1):
         hs, _, text = rng.choice(_COMMODITIES)
         gross = rng.randint(1_000, 25_000_000)
         grams += gross
-        item = _sub(house, "ConsignmentItem")
-        _sub(item, "goodsItemNumber", str(index))
+        item = sub(house, "ConsignmentItem")
+        sub(item, "goodsItemNumber", str(index))
         description, rest = _description(f"{text}, item {index}", params, index)
-        _sub(item, "descriptionOfGoods", description)
-        _sub(item, "harmonizedSystemSubHeadingCode", hs)
-        _sub(item, "grossMass", _mass(gross))
-        _sub(item, "netMass", _mass(gross - gross // 10))
-        packaging = _sub(item, "Packaging")
-        _sub(packaging, "sequenceNumber", "1")
-        _sub(packaging, "typeOfPackages", rng.choice(_PACKAGES))
-        _sub(packaging, "numberOfPackages", str(rng.randint(1, 400)))
+        sub(item, "descriptionOfGoods", description)
+        sub(item, "harmonizedSystemSubHeadingCode", hs)
+        sub(item, "grossMass", mass(gross))
+        sub(item, "netMass", mass(gross - gross // 10))
+        packaging = sub(item, "Packaging")
+        sub(packaging, "sequenceNumber", "1")
+        sub(packaging, "typeOfPackages", rng.choice(PACKAGES))
+        sub(packaging, "numberOfPackages", str(rng.randint(1, 400)))
         _additional_information(item, rng, rest, index, 0)
-    total.text = house_total.text = _mass(grams)
-    return _serialize(root)
+    total.text = house_total.text = mass(grams)
+    return serialize(root)
 
 
 BUILDERS: dict[str, Builder] = {
