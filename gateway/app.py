@@ -14,14 +14,16 @@ from aiohttp import web
 from gateway.config import Settings
 from gateway.inbound import keys
 from gateway.inbound.http import add_routes, problems_middleware
+from gateway.inbound.pki_routes import add_pki_routes
 from gateway.metrics import Metrics
 from gateway.pipeline import Checks
+from gateway.pki.store import PkiDirectory
 from gateway.registry.accounts import Accounts
 from gateway.routing.broker import Broker
 from gateway.routing.relay import OutboxRelay
 from gateway.routing.responses import ResponseConsumer
 from gateway.service import Intake
-from gateway.signature.stage import SignaturesNotVerified
+from gateway.signature.setup import build_signature_stage
 from gateway.storage.database import create_engine, session_factory
 from gateway.storage.documents import DocumentStore
 from gateway.storage.migrations import upgrade
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 def build_checks(settings: Settings) -> Checks:
     return Checks(
         catalog=load_catalog(settings.catalog.paths),
-        signature=SignaturesNotVerified(),
+        signature=build_signature_stage(settings.signature),
         parsing=settings.parsing,
     )
 
@@ -50,6 +52,8 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     if settings.amqp.enabled and run_relay:
         app.cleanup_ctx.append(_broker)
     add_routes(app)
+    if settings.signature.pki_dir is not None:
+        add_pki_routes(app, PkiDirectory(settings.signature.pki_dir))
     return app
 
 

@@ -171,6 +171,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                         "schema_version": verdict.identification.schema_version,
                         "message_id": envelope.message_id if envelope else None,
                         "acting_for": envelope.acting_for if envelope else None,
+                        "signer": verdict.signer.as_dict() if verdict.signer else None,
+                        "revocation": verdict.revocation.as_dict() if verdict.revocation else None,
                         "digest": verdict.digest,
                         "warnings": list(verdict.warnings),
                         "errors": [e.as_dict() for e in verdict.errors],
@@ -181,6 +183,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             continue
         kind = f"{verdict.identification.system or '-'} {verdict.identification.message_type or '-'}"
         print(f"{'OK ' if verdict.accepted else 'NO '} {path}  {kind}  {verdict.refusal or ''}".rstrip())
+        if verdict.signer:
+            signer = verdict.signer
+            checked = (
+                f", revocation {verdict.revocation.status} by {verdict.revocation.source}"
+                if verdict.revocation
+                else ""
+            )
+            print(f"      signed by {signer.kind} {signer.person} ({signer.certificate[:16]}…){checked}")
         for error in verdict.errors:
             where = f"{error.line or '?'}:{error.column or '?'}"
             print(f"      {error.code} at {where} {error.path or ''}: {error.message}")

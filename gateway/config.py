@@ -68,6 +68,33 @@ class CatalogSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SignatureSettings:
+    """Trust and revocation for XAdES signatures (docs/signatures.md)."""
+
+    #: a folder made by ``gateway pki init``: its authorities are trusted and its CRLs and OCSP are
+    #: served at ``/pki/<kind>/``.  For tests and demonstrations only.
+    pki_dir: Path | None = None
+    sc_anchors: tuple[Path, ...] = ()
+    epuap_anchors: tuple[Path, ...] = ()
+    cbtd_anchors: tuple[Path, ...] = ()
+    #: an ETSI TS 119 612 trusted list and the certificate that must have signed it
+    trusted_list: Path | None = None
+    trusted_list_signer: Path | None = None
+    #: no CBTD certificate issued after this moment is accepted (the keys are not renewed)
+    cbtd_cutoff: str = "2024-01-01T00:00:00+00:00"
+    #: accept rsa-sha1 / sha1 digests (the real CBTD-era messages); off by default
+    legacy_sha1: bool = False
+    #: per kind: "hard" (CERT_STATUS_UNKNOWN when no answer), "soft" (accept with a warning), "none"
+    revocation_sc: str = "hard"
+    revocation_qualified: str = "hard"
+    revocation_cbtd: str = "soft"
+    revocation_epuap: str = "none"
+    revocation_timeout_seconds: float = 5.0
+    #: a SigningTime this far in the future of the time of receipt is refused
+    max_clock_skew_seconds: int = 300
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -75,6 +102,7 @@ class Settings:
     relay: RelaySettings = field(default_factory=RelaySettings)
     parsing: ParsingSettings = field(default_factory=ParsingSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    signature: SignatureSettings = field(default_factory=SignatureSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
@@ -91,6 +119,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "relay": RelaySettings,
     "parsing": ParsingSettings,
     "catalog": CatalogSettings,
+    "signature": SignatureSettings,
 }
 
 
@@ -143,6 +172,8 @@ def _coerce(kind: Any, value: Any, name: str, base_dir: Path) -> Any:
             return kind(value)
         if kind is str:
             return str(value)
+        if kind == Path | None:
+            return (base_dir / str(value)).resolve() if value not in (None, "") else None
         if kind == tuple[Path, ...]:
             items = value.split(os.pathsep) if isinstance(value, str) else list(value)
             return tuple((base_dir / item).resolve() for item in items if item)

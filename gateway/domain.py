@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from gateway.errors import ErrorDetail
+from gateway.signature.model import RevocationEvidence
 
 INBOUND_EXCHANGE = "sisc.inbound"
 OUTBOUND_EXCHANGE = "sisc.outbound"
@@ -91,6 +92,8 @@ class Verdict:
     identification: Identification
     envelope: Envelope | None = None
     signer: Signer | None = None
+    #: what the revocation check of the signing certificate relied on
+    revocation: RevocationEvidence | None = None
     route: Route | None = None
     warnings: tuple[str, ...] = ()
     errors: tuple[ErrorDetail, ...] = ()
@@ -128,6 +131,7 @@ class Receipt:
             "message_id": envelope.message_id if envelope else None,
             "digest": verdict.digest,
             "signer": verdict.signer.as_dict() if verdict.signer else None,
+            "revocation": verdict.revocation.as_dict() if verdict.revocation else None,
             "acting_for": envelope.acting_for if envelope else None,
             "representation": self.representation,
             "route": verdict.route.as_dict() if verdict.route else None,

@@ -45,7 +45,7 @@ def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
         known = replace(known, identification=_identify(schema))
         validate(parsed, schema)
         signed = checks.signature.verify(parsed, schema, received_at)
-        known = replace(known, signer=signed.signer, warnings=signed.warnings)
+        known = replace(known, signer=signed.signer, warnings=signed.warnings, revocation=signed.revocation)
         envelope = read_envelope(signed, schema)
         known = replace(known, envelope=envelope)
     except DocumentRejected as refusal:

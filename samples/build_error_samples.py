@@ -16,6 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from gateway.samplegen import SampleParams, build
+from sample_pki import sign_sample, strip_signature
 
 SAMPLES = Path(__file__).resolve().parent
 VALID = SAMPLES / "valid"
@@ -265,7 +266,8 @@ def catalog_cases() -> list[Case]:
             [{"code": "SCHEMA_UNKNOWN"}],
         ),
     ]
-    conflict, _, _ = set_text(cc515c, "countryOfDestination", "US")
+    conflict, _, _ = set_text(strip_signature(cc515c), "countryOfDestination", "US")
+    conflict = sign_sample(conflict, "qualified-person", token="AES-CC515C-0001-conflict")
     cases.append(
         Case(
             "DUPLICATE_CONFLICT",

@@ -1,5 +1,7 @@
 """Rebuilds every sample message from the builders in ``gateway.samplegen``, then the error corpus.
 
+Inbound samples are signed with the test PKI in samples/pki (samples/sample_pki.py).
+
 Run from the project root: ``.venv/bin/python samples/build_samples.py``.  Output is deterministic:
 running it on an unchanged tree changes no file.
 """
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from gateway.samplegen import SampleParams, build
 from gateway.samplegen.ncts2 import BUILDERS_0_9
+from sample_pki import sign_sample
 
 SAMPLES = Path(__file__).resolve().parent
 NCTS_PARTY = "PL1234567890000"
@@ -25,6 +28,8 @@ class Sample:
     name: str
     message_type: str
     params: SampleParams
+    #: the samples/pki role that signs it (inbound messages only)
+    signer: str | None = None
 
 
 def ncts(message_type: str, number: int, items: int = 2, **extra: object) -> SampleParams:
@@ -62,16 +67,26 @@ def emcs(message_type: str, number: int, items: int = 3, **extra: object) -> Sam
 
 NOT_INBOUND = "errors/SCHEMA_NOT_INBOUND"
 SAMPLES_TO_BUILD = [
-    *(Sample("valid/NCTS2", f"{t}.xml", t, ncts(t, 1)) for t in ("CC015C", "CC013C", "CC014C", "CC170C")),
-    *(Sample("valid/NCTS2", f"{t}.xml", t, ncts(t, 1)) for t in ("CC007C", "CC044C")),
-    Sample("valid/NCTS2", "CC015C-representative.xml", "CC015C", ncts("CC015C", 2, representative=AGENCY)),
-    Sample("valid/NCTS2", "CC015C-large.xml", "CC015C", ncts("CC015C", 3, items=26)),
-    *(Sample("valid/AES", f"{t}.xml", t, aes(t, 1)) for t in ("CC515C", "CC513C", "CC514C")),
+    *(Sample("valid/NCTS2", f"{t}.xml", t, ncts(t, 1), "sc-person") for t in ("CC015C", "CC013C", "CC014C")),
+    Sample("valid/NCTS2", "CC170C.xml", "CC170C", ncts("CC170C", 1), "qualified-person"),
+    Sample("valid/NCTS2", "CC007C.xml", "CC007C", ncts("CC007C", 1), "epuap-seal"),
+    Sample("valid/NCTS2", "CC044C.xml", "CC044C", ncts("CC044C", 1), "sc-agent"),
     Sample(
-        "valid/AES", "CC515C-representative.xml", "CC515C", aes("CC515C", 2, items=4, representative=AGENCY)
+        "valid/NCTS2", "CC015C-representative.xml", "CC015C", ncts("CC015C", 2, representative=AGENCY), "sc-agent"
     ),
-    *(Sample("valid/EMCSPL2", f"{t}.xml", t, emcs(t, 1)) for t in ("IE815", "IE818", "IE810", "IE813")),
-    Sample("valid/EMCSPL2", "IE815-large.xml", "IE815", emcs("IE815", 2, items=90)),
+    Sample("valid/NCTS2", "CC015C-large.xml", "CC015C", ncts("CC015C", 3, items=26), "sc-person"),
+    Sample("valid/AES", "CC515C.xml", "CC515C", aes("CC515C", 1), "qualified-person"),
+    Sample("valid/AES", "CC513C.xml", "CC513C", aes("CC513C", 1), "epuap-seal"),
+    Sample("valid/AES", "CC514C.xml", "CC514C", aes("CC514C", 1), "sc-person"),
+    Sample(
+        "valid/AES", "CC515C-representative.xml", "CC515C", aes("CC515C", 2, items=4, representative=AGENCY),
+        "qualified-nip",
+    ),
+    Sample("valid/EMCSPL2", "IE815.xml", "IE815", emcs("IE815", 1), "qualified-nip"),
+    Sample("valid/EMCSPL2", "IE818.xml", "IE818", emcs("IE818", 1), "cbtd-before-cutoff"),
+    Sample("valid/EMCSPL2", "IE810.xml", "IE810", emcs("IE810", 1), "sc-person"),
+    Sample("valid/EMCSPL2", "IE813.xml", "IE813", emcs("IE813", 1), "epuap-seal"),
+    Sample("valid/EMCSPL2", "IE815-large.xml", "IE815", emcs("IE815", 2, items=90), "sc-agent"),
     *(Sample(NOT_INBOUND, f"NCTS2-{t}.xml", t, ncts(t, 1)) for t in ("CC028C", "CC029C", "CC056C", "CC928C")),
     *(Sample(NOT_INBOUND, f"AES-{t}.xml", t, aes(t, 1)) for t in ("CC528C", "CC529C")),
     *(Sample(NOT_INBOUND, f"EMCSPL2-{t}.xml", t, emcs(t, 1)) for t in ("IE801", "IE704")),
@@ -82,7 +97,10 @@ def main() -> None:
     for sample in SAMPLES_TO_BUILD:
         folder = SAMPLES / sample.folder
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / sample.name).write_bytes(build(sample.message_type, sample.params))
+        body = build(sample.message_type, sample.params)
+        if sample.signer is not None:
+            body = sign_sample(body, sample.signer, token=sample.params.message_id)
+        (folder / sample.name).write_bytes(body)
     expired = SAMPLES / "errors" / "SCHEMA_VERSION_INACTIVE"
     expired.mkdir(parents=True, exist_ok=True)
     old = SampleParams(items=2, message_id="NCTS2-CC015C-0900", reference="24PLTRN0000000900", seed=900)

@@ -6,10 +6,12 @@ Tests that need a service fail when it is missing; they never skip.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -95,6 +97,15 @@ def amqp_url() -> Iterator[str]:
     _rabbitmqctl("delete_vhost", vhost)
 
 
+@functools.cache
+def sample_pki_copy() -> Path:
+    """A private copy of samples/pki: a gateway serving a PKI writes fresh CRLs into its folder,
+    and the committed one must stay as it is."""
+    copy = Path(tempfile.mkdtemp(prefix="gw-test-pki-")) / "pki"
+    shutil.copytree(SAMPLES / "pki", copy)
+    return copy
+
+
 def make_settings(database_url: str, amqp_url: str | None, **sections: dict[str, object]) -> Settings:
     amqp: dict[str, object] = {
         "url": amqp_url or "amqp://guest:guest@127.0.0.1:1/",
@@ -103,8 +114,11 @@ def make_settings(database_url: str, amqp_url: str | None, **sections: dict[str,
     amqp.update(sections.pop("amqp", {}))
     relay: dict[str, object] = {"poll_seconds": 0.2}
     relay.update(sections.pop("relay", {}))
+    signature: dict[str, object] = {"pki_dir": sample_pki_copy()}
+    signature.update(sections.pop("signature", {}))
     return Settings().replace(
         database={"url": database_url, "migrate_on_start": False},
+        signature=signature,
         amqp={"reconnect_seconds": 0.3, **amqp},
         relay=relay,
         **sections,

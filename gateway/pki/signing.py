@@ -43,6 +43,7 @@ def sign_xades(
     claimed_roles: list[etree._Element] | None = None,
     digest: str = "sha256",
     chain: Sequence[x509.Certificate] = (),
+    token: str | None = None,
 ) -> bytes:
     """Returns ``document`` with an enveloped XAdES-BES ``ds:Signature`` inserted as the last child of
     the root element, and otherwise byte for byte unchanged.
@@ -51,13 +52,16 @@ def sign_xades(
     ``SignedProperties`` (exclusive c14n), which carry SigningTime, SigningCertificateV2 (digest and
     IssuerSerialV2) and, when ``claimed_roles`` are given, SignerRole/ClaimedRoles with one ClaimedRole
     per element (a copy of it). KeyInfo holds ``cert`` followed by ``chain``. RSA keys sign with
-    RSA-PKCS#1 v1.5, EC keys with ECDSA, both over ``digest`` (sha256, sha384 or sha512).
+    RSA-PKCS#1 v1.5, EC keys with ECDSA, both over ``digest`` (sha256, sha384 or sha512). ``token``
+    names the signature's Ids (random when not given; fixed for reproducible samples).
     """
     root = parse(document)
     encoding = root.getroottree().docinfo.encoding or "UTF-8"
     if "a".encode(encoding, errors="replace") != b"a":
         raise ValueError(f"only ASCII-compatible document encodings can be signed in place, not {encoding}")
-    signer = _XadesBesSigner(key, digest, cert=cert, signing_time=signing_time, claimed_roles=claimed_roles)
+    signer = _XadesBesSigner(
+        key, digest, cert=cert, signing_time=signing_time, claimed_roles=claimed_roles, token=token
+    )
     signed_root = signer.sign(root, key=key, cert=[cert, *chain])
     signature = signed_root[-1]
     if signature.tag != f"{{{DS_NS}}}Signature":
@@ -115,8 +119,10 @@ class _XadesBesSigner(WholeDocumentSigner):
         cert: x509.Certificate,
         signing_time: datetime,
         claimed_roles: list[etree._Element] | None,
+        token: str | None = None,
     ) -> None:
         super().__init__(key, digest)
+        self._token = token
         self.namespaces["xades"] = XADES_NS
         self._hash_name = digest.lower()
         self._cert = cert
@@ -125,7 +131,7 @@ class _XadesBesSigner(WholeDocumentSigner):
         self.signature_annotators.append(self._add_qualifying_properties)
 
     def _add_qualifying_properties(self, sig_root: etree._Element, signing_settings: Any) -> None:
-        token = secrets.token_hex(8)
+        token = self._token or secrets.token_hex(8)
         signature_id, properties_id, reference_id = (
             f"Signature-{token}",
             f"SignedProperties-{token}",

@@ -1,19 +1,30 @@
-"""The signature stage's contract with the pipeline.
+"""The signature stage: what the pipeline calls between XSD validation and the envelope.
 
-Whatever verifies signatures hands the pipeline a :class:`SignedContent`: the part of the document
-the signature covers, parsed from the verified bytes, and who signed it.  The stages after it read
-business data from ``SignedContent.root`` only.
+    locate the one signature (profile) -> signing certificate -> key -> chain and kind (trust)
+    -> signxml verification -> signer's identity -> revocation
+
+It hands on :class:`SignedContent`: the document parsed from the verified bytes, and who signed
+it.  The stages after it read business data from ``SignedContent.root`` only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from lxml import etree
 
 from gateway.domain import Signer
+from gateway.errors import CertRevoked, CertStatusUnknown
+from gateway.signature.identity import person_of
+from gateway.signature.model import RevocationEvidence, RevocationStatus, RevocationUnavailable, SignerKind
+from gateway.signature.profile import Algorithms, locate_signature
+from gateway.signature.trust import TrustAnchors, TrustedChain, build_chain, check_key
+from gateway.signature.xades import signing_certificate, verify_xades
 from gateway.validation.catalog import MessageSchema
 from gateway.validation.parsing import ParsedDocument
 
@@ -23,6 +34,7 @@ class SignedContent:
     root: etree._Element
     signer: Signer | None
     warnings: tuple[str, ...] = ()
+    revocation: RevocationEvidence | None = None
 
 
 class SignatureStage(Protocol):
@@ -31,14 +43,74 @@ class SignatureStage(Protocol):
     ) -> SignedContent: ...
 
 
-class SignaturesNotVerified:
-    """Passes the whole document on, unverified, and says so in every receipt.
+class RevocationSource(Protocol):
+    def check(
+        self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime
+    ) -> RevocationEvidence: ...
 
-    The stand-in until XAdES verification is configured: the pipeline keeps its shape, and nobody
-    can mistake an unverified receipt for a verified one.
-    """
 
-    WARNING = "SIGNATURE_NOT_VERIFIED: this gateway does not verify signatures yet"
+class RevocationPolicy:
+    HARD = "hard"  # no answer: CERT_STATUS_UNKNOWN (503, retry later)
+    SOFT = "soft"  # no answer: accepted, with a warning
+    NONE = "none"  # not asked (the ePUAP seal: ePUAP vouches for the person)
+
+
+@dataclass(frozen=True, slots=True)
+class SignaturePolicy:
+    algorithms: Algorithms
+    anchors: TrustAnchors
+    revocation: Mapping[SignerKind, str] = field(default_factory=dict)
+    max_skew: timedelta = timedelta(minutes=5)
+
+
+class XadesVerification:
+    def __init__(self, policy: SignaturePolicy, revocation: RevocationSource | None) -> None:
+        self._policy = policy
+        self._revocation = revocation
 
     def verify(self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime) -> SignedContent:
-        return SignedContent(root=parsed.root, signer=None, warnings=(self.WARNING,))
+        policy = self._policy
+        parts = locate_signature(parsed.root, policy.algorithms)
+        signer, others = signing_certificate(parts, policy.algorithms)
+        check_key(signer)
+        chain = build_chain(signer, others, policy.anchors, received_at)
+        verified = verify_xades(
+            parsed.body, parts, signer, others, policy.algorithms, received_at, policy.max_skew
+        )
+        person = person_of(chain.kind, signer, verified.signed_signature_properties)
+        evidence, warnings = self._revocation_status(chain, received_at)
+        if chain.kind is SignerKind.CBTD:
+            warnings += (
+                f"CBTD_KEY_EXPIRES: this CBTD key expires on {signer.not_valid_after_utc.date().isoformat()} "
+                "and will not be renewed; get a (free) SC certificate from the customs administration",
+            )
+        return SignedContent(
+            root=verified.signed_root,
+            signer=Signer(chain.kind.value, person.identifier, signer.fingerprint(hashes.SHA256()).hex()),
+            warnings=warnings,
+            revocation=evidence,
+        )
+
+    def _revocation_status(
+        self, chain: TrustedChain, at: datetime
+    ) -> tuple[RevocationEvidence | None, tuple[str, ...]]:
+        policy = self._policy.revocation.get(chain.kind, RevocationPolicy.HARD)
+        if policy == RevocationPolicy.NONE or len(chain.certificates) < 2:
+            return None, ()
+        try:
+            if self._revocation is None:
+                raise RevocationUnavailable("no revocation checking is configured")
+            evidence = self._revocation.check(chain.signer, chain.issuer, at=at)
+        except RevocationUnavailable as exc:
+            if policy == RevocationPolicy.SOFT:
+                return None, (
+                    f"REVOCATION_UNCHECKED: the certificate's status could not be obtained ({exc})",
+                )
+            raise CertStatusUnknown(
+                f"the certificate's revocation status could not be obtained: {exc}"
+            ) from None
+        if evidence.status is RevocationStatus.GOOD:
+            return evidence, ()
+        what = "suspended (certificateHold)" if evidence.status is RevocationStatus.HOLD else "revoked"
+        when = f" since {evidence.revoked_at.isoformat()}" if evidence.revoked_at else ""
+        raise CertRevoked(f"the signing certificate is {what}{when} ({evidence.source}: {evidence.location})")

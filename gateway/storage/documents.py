@@ -32,6 +32,7 @@ from gateway.domain import (
     rfc3339,
 )
 from gateway.errors import DuplicateConflict, ErrorDetail, Unavailable
+from gateway.signature.model import RevocationEvidence
 from gateway.storage.tables import Document, OutboxEntry, Payload, Response
 
 UNREACHABLE = "the database is not reachable; nothing was accepted, try again"
@@ -203,6 +204,7 @@ class DocumentStore:
             digest=verdict.digest,
             size=len(submission.body),
             signer=verdict.signer.as_dict() if verdict.signer else None,
+            revocation=verdict.revocation.as_dict() if verdict.revocation else None,
             representation=None,
             warnings=list(verdict.warnings),
             errors=[e.as_dict() for e in verdict.errors],
@@ -266,6 +268,7 @@ def receipt_of(document: Document) -> Receipt:
         identification=Identification(document.system, document.message_type, document.schema_version),
         envelope=envelope,
         signer=Signer(**document.signer) if document.signer else None,
+        revocation=RevocationEvidence.from_dict(document.revocation) if document.revocation else None,
         route=Route(document.route_exchange, document.route_key)
         if document.route_exchange and document.route_key
         else None,

@@ -104,6 +104,7 @@ class Document(Base):
     digest: Mapped[str] = mapped_column(String(71))
     size: Mapped[int] = mapped_column(BigInteger)
     signer: Mapped[dict[str, Any] | None]
+    revocation: Mapped[dict[str, Any] | None]
     representation: Mapped[str | None] = mapped_column(String(64))
     warnings: Mapped[list[Any]]
     errors: Mapped[list[Any]]

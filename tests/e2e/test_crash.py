@@ -16,11 +16,10 @@ import aiohttp
 import asyncpg
 import pytest
 
-from gateway.samplegen import build
 from gateway.storage.migrations import upgrade
-from tests.conftest import PG_ADMIN_URL, _pg_admin, require_service
+from tests.conftest import PG_ADMIN_URL, _pg_admin, require_service, sample_pki_copy
 from tests.support.amqp import drain_queue
-from tests.support.messages import unique_params
+from tests.support.messages import signed_build, unique_params
 
 MESSAGES = 3000
 KILL_AFTER = 800
@@ -55,6 +54,7 @@ class GatewayProcess:
             "GATEWAY_AMQP_URL": amqp_url,
             "GATEWAY_RELAY_POLL_SECONDS": "0.2",
             "GATEWAY_AMQP_RECONNECT_SECONDS": "0.5",
+            "GATEWAY_SIGNATURE_PKI_DIR": str(sample_pki_copy()),
         }
         self._log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -120,7 +120,7 @@ async def test_sigkill_under_load_loses_nothing_answered(
     fresh_postgres_url: str, amqp_url: str, token_for: str, tmp_path: Path
 ) -> None:
     gateway = GatewayProcess(fresh_postgres_url, amqp_url, free_port(), tmp_path / "gateway.log")
-    bodies = [build("CC015C", unique_params()) for _ in range(MESSAGES)]
+    bodies = [signed_build("CC015C", unique_params()) for _ in range(MESSAGES)]
     answered: dict[str, str] = {}  # reference -> message id, for every 2xx
     killed = asyncio.Event()
     await gateway.start()
@@ -191,7 +191,7 @@ async def test_several_worker_processes_publish_each_message_once(
     await gateway.start()
     try:
         await drain_queue(amqp_url, "NCTS2.inbound", settle=0.1)
-        bodies = [build("CC015C", unique_params()) for _ in range(300)]
+        bodies = [signed_build("CC015C", unique_params()) for _ in range(300)]
         semaphore = asyncio.Semaphore(16)
         references: list[str] = []
 

@@ -13,8 +13,9 @@ import pytest
 from gateway.samplegen import build
 from tests.conftest import SAMPLES, Gateway, make_settings, start_gateway
 from tests.support.amqp import drain_queue, publish_response
-from tests.support.messages import unique_params
+from tests.support.messages import signed_build, unique_params
 from tests.support.proxy import TcpProxy
+from tests.support.signatures import sign_sample
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ async def wait_for_status(
 async def test_valid_message_is_delivered_unchanged_with_headers(routed: Gateway, amqp_url: str) -> None:
     token = await routed.token()
     params = unique_params(representative="PL9876543210000")
-    body = build("CC015C", params)
+    body = signed_build("CC015C", params)
     status, receipt, headers = await routed.post(body, token)
     assert status == 202, receipt
     reference = receipt["reference"]
@@ -60,6 +61,8 @@ async def test_valid_message_is_delivered_unchanged_with_headers(routed: Gateway
         "x-message-id": params.message_id,
         "x-lrn": params.reference,
         "x-acting-for": params.representative,
+        "x-signer-kind": "sc",
+        "x-signer": "44051401359",  # samples/pki sc-person
         "x-digest": "sha256:" + hashlib.sha256(body).hexdigest(),
     }
     assert {k: message.headers.get(k) for k in expected_headers} == expected_headers
@@ -72,7 +75,7 @@ async def test_resend_answers_200_with_the_same_reference_and_is_not_routed_twic
     routed: Gateway, amqp_url: str
 ) -> None:
     token = await routed.token()
-    body = build("CC015C", unique_params())
+    body = signed_build("CC015C", unique_params())
     first_status, first, _ = await routed.post(body, token)
     assert first_status == 202
     await drain_queue(amqp_url, "NCTS2.inbound", expect=1)
@@ -84,7 +87,7 @@ async def test_resend_answers_200_with_the_same_reference_and_is_not_routed_twic
 
 async def test_concurrent_resends_make_one_document_and_one_delivery(routed: Gateway, amqp_url: str) -> None:
     token = await routed.token()
-    body = build("CC015C", unique_params())
+    body = signed_build("CC015C", unique_params())
     answers = await asyncio.gather(*(routed.post(body, token) for _ in range(12)))
     statuses = sorted(status for status, _, _ in answers)
     assert statuses == [200] * 11 + [202]
@@ -95,9 +98,9 @@ async def test_concurrent_resends_make_one_document_and_one_delivery(routed: Gat
 async def test_same_identifier_other_content_is_a_conflict(routed: Gateway, amqp_url: str) -> None:
     token = await routed.token()
     params = unique_params()
-    status, first, _ = await routed.post(build("CC015C", params), token)
+    status, first, _ = await routed.post(signed_build("CC015C", params), token)
     assert status == 202
-    changed = build("CC015C", replace(params, items=2))
+    changed = signed_build("CC015C", replace(params, items=2))
     status, problem, _ = await routed.post(changed, token)
     assert status == 409
     assert problem["code"] == "DUPLICATE_CONFLICT"
@@ -131,7 +134,7 @@ async def test_message_sent_while_broker_is_away_is_delivered_when_it_returns(
             await drain_queue(amqp_url, "NCTS2.inbound", settle=0.1)
             token = await gateway.token()
             await proxy.cut()
-            body = build("CC015C", unique_params())
+            body = signed_build("CC015C", unique_params())
             status, receipt, _ = await gateway.post(body, token)
             assert status == 202  # durably stored; waits in the outbox
             await asyncio.sleep(1.0)
@@ -152,10 +155,10 @@ async def test_message_sent_while_broker_is_away_is_delivered_when_it_returns(
 
 async def test_response_on_sisc_outbound_shows_in_the_document_status(routed: Gateway, amqp_url: str) -> None:
     token = await routed.token()
-    status, receipt, _ = await routed.post(build("CC015C", unique_params()), token)
+    status, receipt, _ = await routed.post(signed_build("CC015C", unique_params()), token)
     assert status == 202
     reference = receipt["reference"]
-    answer = build("CC028C", unique_params())
+    answer = build("CC028C", unique_params())  # a response: not ours to sign
     await publish_response(
         amqp_url,
         answer,
@@ -195,3 +198,33 @@ async def test_response_to_an_unknown_reference_is_dead_lettered(routed: Gateway
 
 def test_samples_folder_exists() -> None:
     assert Path(SAMPLES / "valid").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "person"),
+    [
+        ("sc-person", "sc", "44051401359"),
+        ("qualified-person", "qualified", "81010200134"),
+        ("epuap-seal", "epuap", "44051401359"),
+        ("cbtd-before-cutoff", "cbtd", "5260250274"),
+    ],
+)
+async def test_every_kind_of_signature_is_verified_and_routed(
+    routed: Gateway, amqp_url: str, role: str, kind: str, person: str
+) -> None:
+    token = await routed.token()
+    body = sign_sample(build("CC015C", unique_params()), role)
+    status, receipt, _ = await routed.post(body, token)
+    assert status == 202, receipt
+    signer = receipt["signer"]
+    assert isinstance(signer, dict)
+    assert (signer["kind"], signer["person"]) == (kind, person)
+    [message] = await drain_queue(amqp_url, "NCTS2.inbound", expect=1)
+    assert message.body == body
+    assert message.headers["x-signer-kind"] == kind
+    assert message.headers["x-signer"] == person
+    warnings = receipt["warnings"]
+    assert isinstance(warnings, list)
+    assert any(w.startswith("CBTD_KEY_EXPIRES") for w in warnings) is (kind == "cbtd")
+    # revocation evidence where the kind's policy asks for it (ePUAP: none)
+    assert (receipt["revocation"] is None) is (kind == "epuap")

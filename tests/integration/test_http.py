@@ -8,17 +8,18 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from cryptography.hazmat.primitives import hashes
 
 from gateway.inbound import keys
-from gateway.samplegen import build
 from tests.conftest import Gateway, make_settings, start_gateway
-from tests.support.messages import unique_params
+from tests.support.messages import signed_build, unique_params
+from tests.support.signatures import sample_signer
 
 
 async def test_accepted_document_answers_202_with_a_receipt(gateway: Gateway) -> None:
     token = await gateway.token()
     params = unique_params()
-    body = build("CC015C", params)
+    body = signed_build("CC015C", params)
     status, receipt, headers = await gateway.post(body, token)
     assert status == 202, receipt
     assert headers["Location"] == f"/api/v1/documents/{receipt['reference']}"
@@ -32,6 +33,17 @@ async def test_accepted_document_answers_202_with_a_receipt(gateway: Gateway) ->
     assert receipt["digest"] == "sha256:" + hashlib.sha256(body).hexdigest()
     assert str(receipt["received_at"]).endswith("Z")
     assert "errors" not in receipt
+    signer = sample_signer("sc-person")
+    assert receipt["signer"] == {
+        "kind": "sc",
+        "person": "44051401359",
+        "certificate": signer.certificate.fingerprint(hashes.SHA256()).hex(),
+    }
+    revocation = receipt["revocation"]
+    assert isinstance(revocation, dict)
+    assert [revocation[k] for k in ("status", "source", "location")] == ["good", "ocsp", "local:sc"]
+    assert revocation["checked_at"]
+    assert receipt["warnings"] == []
     code, stored = await gateway.get(f"/api/v1/documents/{receipt['reference']}", token)
     assert code == 200
     assert {k: stored[k] for k in receipt} == receipt
@@ -41,7 +53,7 @@ async def test_accepted_document_answers_202_with_a_receipt(gateway: Gateway) ->
 async def test_text_xml_with_charset_is_accepted(gateway: Gateway) -> None:
     token = await gateway.token()
     status, _, _ = await gateway.post(
-        build("CC015C", unique_params()), token, content_type="text/xml; charset=utf-8"
+        signed_build("CC015C", unique_params()), token, content_type="text/xml; charset=utf-8"
     )
     assert status == 202
 
@@ -78,7 +90,7 @@ async def test_revoked_token_and_inactive_account_are_refused(gateway: Gateway) 
 async def test_wrong_media_type_is_415(gateway: Gateway) -> None:
     token = await gateway.token()
     status, problem, _ = await gateway.post(
-        build("CC015C", unique_params()), token, content_type="application/json"
+        signed_build("CC015C", unique_params()), token, content_type="application/json"
     )
     assert status == 415
     assert problem["code"] == "UNSUPPORTED_MEDIA_TYPE"
@@ -92,7 +104,7 @@ async def small_gateway(database_url: str) -> AsyncIterator[Gateway]:
 
 async def test_body_over_the_limit_is_413(small_gateway: Gateway) -> None:
     token = await small_gateway.token()
-    body = build("CC015C", unique_params(items=40))
+    body = signed_build("CC015C", unique_params(items=40))
     assert len(body) > 4096
     status, problem, _ = await small_gateway.post(body, token)
     assert status == 413
@@ -135,7 +147,7 @@ async def test_oversized_content_length_is_refused_before_the_body_is_sent(small
 
 async def test_dry_run_checks_everything_and_stores_nothing(gateway: Gateway) -> None:
     token = await gateway.token()
-    body = build("CC015C", unique_params())
+    body = signed_build("CC015C", unique_params())
     status, verdict, _ = await gateway.post(body, token, query="?dry_run=true")
     assert status == 200
     assert verdict["dry_run"] is True and verdict["status"] == "accepted"
@@ -156,7 +168,7 @@ async def test_dry_run_checks_everything_and_stores_nothing(gateway: Gateway) ->
 
 async def test_rejected_document_is_stored_with_its_errors(gateway: Gateway) -> None:
     token = await gateway.token()
-    body = build("CC015C", unique_params()).replace(
+    body = signed_build("CC015C", unique_params()).replace(
         b"<LRN>", b"<LRN>\xc5\x81\xc3\xb3d\xc5\xba-" + b"X" * 30, 1
     )
     status, problem, _ = await gateway.post(body, token)
@@ -181,7 +193,7 @@ async def test_unparseable_document_is_not_stored(gateway: Gateway) -> None:
 
 async def test_other_accounts_cannot_read_a_document(gateway: Gateway) -> None:
     owner, stranger = await gateway.token(), await gateway.token()
-    _, receipt, _ = await gateway.post(build("CC015C", unique_params()), owner)
+    _, receipt, _ = await gateway.post(signed_build("CC015C", unique_params()), owner)
     status, problem = await gateway.get(f"/api/v1/documents/{receipt['reference']}", stranger)
     assert status == 403 and problem["code"] == "FORBIDDEN"
     status, problem = await gateway.get("/api/v1/documents/00000000-0000-0000-0000-000000000000", owner)
@@ -193,7 +205,7 @@ async def test_list_filters_and_pages(gateway: Gateway) -> None:
     token = await gateway.token()
     references = []
     for _ in range(5):
-        status, receipt, _ = await gateway.post(build("CC015C", unique_params()), token)
+        status, receipt, _ = await gateway.post(signed_build("CC015C", unique_params()), token)
         references.append(receipt["reference"])
     _, problem, _ = await gateway.post(b"<unknown xmlns='urn:nothing'/>", token)
     assert problem["code"] == "SCHEMA_UNKNOWN"
@@ -232,7 +244,7 @@ async def test_me_shows_the_account(gateway: Gateway) -> None:
 async def test_health_readiness_and_metrics(gateway: Gateway) -> None:
     assert await gateway.get("/healthz", None) == (200, {"status": "ok"})
     token = await gateway.token()
-    await gateway.post(build("CC015C", unique_params()), token)
+    await gateway.post(signed_build("CC015C", unique_params()), token)
     status, ready = await gateway.get("/readyz", None)
     assert status == 200
     assert ready["checks"]["database"]["ok"] is True
@@ -272,7 +284,7 @@ async def test_client_disconnect_does_not_break_the_server(gateway: Gateway) -> 
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.001)) as session:
             await session.post(
                 f"{gateway.url}/api/v1/documents",
-                data=build("CC015C", unique_params(items=200)),
+                data=signed_build("CC015C", unique_params(items=200)),
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"},
             )
     except (TimeoutError, aiohttp.ClientError):

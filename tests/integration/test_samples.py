@@ -94,6 +94,7 @@ async def test_replay_over_the_whole_corpus_meets_every_expectation(gateway: Gat
     from gateway.replay import replay
 
     token = await gateway.token()
-    assert await replay([SAMPLES], gateway.url, token, 4, False, True) == 0
+    corpus = [SAMPLES / folder for folder in ("valid", "errors", "attacks") if (SAMPLES / folder).is_dir()]
+    assert await replay(corpus, gateway.url, token, 4, False, True) == 0
     # a second pass: the accepted ones are now resends (200), the refusals the same as before
-    assert await replay([SAMPLES], gateway.url, token, 4, False, True) == 0
+    assert await replay(corpus, gateway.url, token, 4, False, True) == 0

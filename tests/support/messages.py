@@ -20,3 +20,11 @@ def unique_params(**overrides: object) -> SampleParams:
         seed=number,
     )
     return replace(params, **overrides)  # type: ignore[arg-type]
+
+
+def signed_build(message_type: str, params: SampleParams, role: str = "sc-person") -> bytes:
+    """A valid message of ``message_type``, signed with the samples' test PKI."""
+    from gateway.samplegen import build
+    from tests.support.signatures import signed
+
+    return signed(build(message_type, params), role)

@@ -13,9 +13,10 @@ from gateway.config import ParsingSettings
 from gateway.domain import Identification, Route
 from gateway.errors import CertRevoked, SignatureInvalid
 from gateway.pipeline import Checks, check
-from gateway.signature.stage import SignaturesNotVerified, SignedContent
+from gateway.signature.stage import SignedContent
 from gateway.validation.catalog import Catalog, MessageSchema, load_catalog
 from gateway.validation.parsing import ParsedDocument
+from tests.support.signatures import PassThroughSignatures
 
 NS = "urn:test:pipeline:1"
 AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -110,7 +111,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 @pytest.fixture(scope="module")
 def checks(catalog: Catalog) -> Checks:
-    return Checks(catalog, SignaturesNotVerified(), ParsingSettings())
+    return Checks(catalog, PassThroughSignatures(), ParsingSettings())
 
 
 def document(*parts: str, root: str = "CC015C", message_id: str = "MSG-0001") -> bytes:
@@ -147,9 +148,8 @@ def test_accepted_verdict(checks: Checks) -> None:
     assert envelope.arc is None
     assert envelope.acting_for == "PL-AGENT-3"
     assert envelope.acting_role == "representative"
-    assert verdict.signer is None
-    assert verdict.warnings == (SignaturesNotVerified.WARNING,)
-    assert verdict.warnings[0].startswith("SIGNATURE_NOT_VERIFIED")
+    assert verdict.signer == PassThroughSignatures.SIGNER
+    assert verdict.warnings == (PassThroughSignatures.WARNING,)
     assert verdict.storable is True
 
 

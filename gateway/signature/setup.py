@@ -1,0 +1,78 @@
+"""Builds the signature stage from the configuration: anchors, trusted list, revocation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+
+from gateway.config import SignatureSettings
+from gateway.pki.store import PkiDirectory
+from gateway.pki.trusted_list import TrustedListError, read_trusted_list
+from gateway.signature.model import SignerKind
+from gateway.signature.profile import Algorithms
+from gateway.signature.revocation import RevocationChecker
+from gateway.signature.stage import SignaturePolicy, XadesVerification
+from gateway.signature.trust import TrustAnchors, load_certificates
+
+
+class SignatureSetupError(Exception):
+    """The configured trust cannot be loaded: a start-up failure."""
+
+
+def build_signature_stage(settings: SignatureSettings, now: datetime | None = None) -> XadesVerification:
+    now = now or datetime.now(UTC)
+    pki = PkiDirectory(settings.pki_dir) if settings.pki_dir else None
+    anchors: dict[SignerKind, list[x509.Certificate]] = {kind: [] for kind in SignerKind}
+    anchors[SignerKind.SC].extend(load_certificates(settings.sc_anchors))
+    anchors[SignerKind.EPUAP].extend(load_certificates(settings.epuap_anchors))
+    anchors[SignerKind.CBTD].extend(load_certificates(settings.cbtd_anchors))
+    trusted_list, list_signer = settings.trusted_list, settings.trusted_list_signer
+    if pki is not None:
+        for kind in (SignerKind.SC, SignerKind.EPUAP, SignerKind.CBTD):
+            if pki.has(kind.value):  # type: ignore[arg-type]
+                anchors[kind].append(pki.authority(kind.value).certificate)  # type: ignore[arg-type]
+        if trusted_list is None and pki.trusted_list_path.exists():
+            trusted_list = pki.trusted_list_path
+            anchors[SignerKind.QUALIFIED].extend(
+                _qualified_cas(trusted_list.read_bytes(), pki.tsl_signer().certificate, now, trusted_list)
+            )
+    if settings.trusted_list is not None:
+        if list_signer is None:
+            raise SignatureSetupError("signature.trusted_list needs signature.trusted_list_signer")
+        (signer,) = load_certificates([list_signer])[:1]
+        anchors[SignerKind.QUALIFIED].extend(
+            _qualified_cas(settings.trusted_list.read_bytes(), signer, now, settings.trusted_list)
+        )
+    try:
+        cutoff = datetime.fromisoformat(settings.cbtd_cutoff.replace("Z", "+00:00"))
+    except ValueError:
+        raise SignatureSetupError(
+            f"signature.cbtd_cutoff {settings.cbtd_cutoff!r} is not a date-time"
+        ) from None
+    policy = SignaturePolicy(
+        algorithms=Algorithms.for_profile(settings.legacy_sha1),
+        anchors=TrustAnchors(
+            by_kind={kind: tuple(found) for kind, found in anchors.items()},
+            cbtd_cutoff=cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC),
+        ),
+        revocation={
+            SignerKind.SC: settings.revocation_sc,
+            SignerKind.QUALIFIED: settings.revocation_qualified,
+            SignerKind.CBTD: settings.revocation_cbtd,
+            SignerKind.EPUAP: settings.revocation_epuap,
+        },
+        max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
+    )
+    revocation = RevocationChecker(pki=pki, timeout=settings.revocation_timeout_seconds)
+    return XadesVerification(policy, revocation)
+
+
+def _qualified_cas(
+    xml: bytes, signer: x509.Certificate, now: datetime, source: Path
+) -> list[x509.Certificate]:
+    try:
+        return read_trusted_list(xml, signer, at=now)
+    except TrustedListError as exc:
+        raise SignatureSetupError(f"trusted list {source} refused: {exc}") from exc

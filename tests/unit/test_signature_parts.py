@@ -1,0 +1,159 @@
+"""The signature stage's parts on their own: identity forms, QC statements, profile, the stage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from lxml import etree
+
+from gateway.config import ParsingSettings, SignatureSettings
+from gateway.errors import CertUntrusted, SignatureMissing, SignatureProfile
+from gateway.samplegen import SampleParams, build
+from gateway.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
+from gateway.signature.identity import person_of, pesel_is_valid
+from gateway.signature.model import SignerKind
+from gateway.signature.profile import SHA1_DIGEST, SHA1_SIGNATURE, Algorithms, locate_signature
+from gateway.signature.setup import SignatureSetupError, build_signature_stage
+from gateway.signature.trust import has_qc_compliance
+from gateway.validation.catalog import load_catalog
+from gateway.validation.parsing import parse
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime.now(UTC)
+
+
+def certificate_with_serial(serial: str | None, common_name: str = "Jan Kowalski") -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if serial is not None:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
+    name = x509.Name(attributes)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
+@pytest.mark.parametrize(
+    ("serial", "identifier", "scheme"),
+    [
+        ("PNOPL-44051401359", "44051401359", "PESEL"),
+        ("TINPL-5260250274", "5260250274", "NIP"),
+        ("PESEL: 44051401359", "44051401359", "PESEL"),
+        ("NIP:5260250274", "5260250274", "NIP"),
+        ("44051401359", "44051401359", "PESEL"),
+        (None, "Jan Kowalski", "CN"),
+    ],
+)
+def test_the_person_comes_from_the_subject_serial_number(
+    serial: str | None, identifier: str, scheme: str
+) -> None:
+    person = person_of(SignerKind.SC, certificate_with_serial(serial), etree.Element("x"))
+    assert (person.identifier, person.scheme) == (identifier, scheme)
+
+
+def test_pesel_checksum() -> None:
+    assert pesel_is_valid("44051401359")
+    assert pesel_is_valid("02070803628")
+    assert not pesel_is_valid("44051401358")
+    assert not pesel_is_valid("4405140135")
+    assert not pesel_is_valid("4405140135X")
+
+
+def test_qc_compliance_is_read_from_the_qc_statements() -> None:
+    assert has_qc_compliance(sample_signer("qualified-person").certificate)
+    assert has_qc_compliance(sample_signer("fake-qualified-person").certificate)  # claims it, is not listed
+    assert not has_qc_compliance(sample_signer("sc-person").certificate)
+
+
+def test_sha1_only_in_the_legacy_profile() -> None:
+    assert SHA1_SIGNATURE not in Algorithms.for_profile(False).signatures
+    assert SHA1_DIGEST not in Algorithms.for_profile(False).digests
+    legacy = Algorithms.for_profile(True)
+    assert SHA1_SIGNATURE in legacy.signatures and SHA1_DIGEST in legacy.digests
+
+
+def test_an_unsigned_message_is_signature_missing() -> None:
+    parsed = parse(build("CC015C", SampleParams()), ParsingSettings())
+    with pytest.raises(SignatureMissing):
+        locate_signature(parsed.root, Algorithms.for_profile(False))
+
+
+def test_a_signature_on_a_child_is_outside_the_profile() -> None:
+    signed = sign_sample(build("CC015C", SampleParams()))
+    root = parse(signed, ParsingSettings()).root
+    signature = root[-1]
+    root[0].append(signature)  # moved into the payload (the XSD would refuse this first)
+    with pytest.raises(SignatureProfile, match="child of the message root"):
+        locate_signature(root, Algorithms.for_profile(False))
+
+
+@pytest.fixture(scope="module")
+def stage_and_schema() -> tuple[object, object]:
+    stage = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    catalog = load_catalog([ROOT / "schemas" / "sxml"])
+    schema = catalog.resolve("{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW)
+    return stage, schema
+
+
+def test_the_stage_hands_on_the_signed_content_without_the_signature(stage_and_schema) -> None:
+    stage, schema = stage_and_schema
+    body = sign_sample(build("CC015C", SampleParams(message_id="SEEN-1")), "qualified-person")
+    content = stage.verify(parse(body, ParsingSettings()), schema, NOW)  # type: ignore[attr-defined]
+    assert content.signer.kind == "qualified" and content.signer.person == "81010200134"
+    assert content.root.findtext("messageIdentification") == "SEEN-1"
+    assert content.root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is None
+    assert content.revocation is not None and content.revocation.location == "local:qualified"
+
+
+def test_receipt_time_not_signing_time_decides_validity(stage_and_schema) -> None:
+    """The same signature is good while the certificate is valid and refused once it is not."""
+    stage, schema = stage_and_schema
+    body = sign_sample(build("CC015C", SampleParams()), "sc-person")
+    parsed = parse(body, ParsingSettings())
+    later = sample_signer("sc-person").certificate.not_valid_after_utc + timedelta(days=1)
+    with pytest.raises(Exception) as refused:
+        stage.verify(parsed, schema, later)  # type: ignore[attr-defined]
+    assert getattr(refused.value, "code", None) == "CERT_EXPIRED"
+
+
+def test_a_trusted_list_without_its_signer_is_a_start_up_error(tmp_path: Path) -> None:
+    listed = tmp_path / "tsl.xml"
+    listed.write_bytes((SAMPLE_PKI / "tsl" / "trusted-list.xml").read_bytes())
+    with pytest.raises(SignatureSetupError):
+        build_signature_stage(SignatureSettings(trusted_list=listed))
+
+
+def test_a_tampered_trusted_list_is_a_start_up_error(tmp_path: Path) -> None:
+    tampered = tmp_path / "tsl.xml"
+    tampered.write_bytes(
+        (SAMPLE_PKI / "tsl" / "trusted-list.xml").read_bytes().replace(b"granted", b"grantee", 1)
+    )
+    signer = tmp_path / "signer.pem"
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from gateway.pki.store import PkiDirectory
+
+    signer.write_bytes(PkiDirectory(SAMPLE_PKI).tsl_signer().certificate.public_bytes(Encoding.PEM))
+    with pytest.raises(SignatureSetupError, match="refused"):
+        build_signature_stage(SignatureSettings(trusted_list=tampered, trusted_list_signer=signer))
+
+
+def test_no_anchor_means_untrusted() -> None:
+    stage = build_signature_stage(SignatureSettings())
+    catalog = load_catalog([ROOT / "schemas" / "sxml"])
+    schema = catalog.resolve("{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW)
+    with pytest.raises(CertUntrusted):
+        stage.verify(parse(sign_sample(build("CC015C", SampleParams())), ParsingSettings()), schema, NOW)
