@@ -68,6 +68,10 @@ class XadesVerification:
         self._policy = policy
         self._revocation = revocation
 
+    @property
+    def policy(self) -> SignaturePolicy:
+        return self._policy
+
     def verify(self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime) -> SignedContent:
         policy = self._policy
         parts = locate_signature(parsed.root, policy.algorithms)
@@ -111,6 +115,11 @@ class XadesVerification:
             ) from None
         if evidence.status is RevocationStatus.GOOD:
             return evidence, ()
+        if evidence.revoked_at is not None and evidence.revoked_at > at:
+            # revoked after the message arrived: it was signed and received while still good
+            return evidence, (
+                f"CERT_REVOKED_LATER: the certificate was revoked at {evidence.revoked_at.isoformat()}",
+            )
         what = "suspended (certificateHold)" if evidence.status is RevocationStatus.HOLD else "revoked"
         when = f" since {evidence.revoked_at.isoformat()}" if evidence.revoked_at else ""
         raise CertRevoked(f"the signing certificate is {what}{when} ({evidence.source}: {evidence.location})")

@@ -13,13 +13,14 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from gateway.config import ParsingSettings, SignatureSettings
-from gateway.errors import CertUntrusted, SignatureMissing, SignatureProfile
+from gateway.errors import CertRevoked, CertUntrusted, SignatureMissing, SignatureProfile
 from gateway.samplegen import SampleParams, build
 from gateway.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
 from gateway.signature.identity import person_of, pesel_is_valid
-from gateway.signature.model import SignerKind
+from gateway.signature.model import RevocationEvidence, RevocationStatus, SignerKind
 from gateway.signature.profile import SHA1_DIGEST, SHA1_SIGNATURE, Algorithms, locate_signature
 from gateway.signature.setup import SignatureSetupError, build_signature_stage
+from gateway.signature.stage import XadesVerification
 from gateway.signature.trust import has_qc_compliance
 from gateway.validation.catalog import load_catalog
 from gateway.validation.parsing import parse
@@ -157,3 +158,43 @@ def test_no_anchor_means_untrusted() -> None:
     schema = catalog.resolve("{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW)
     with pytest.raises(CertUntrusted):
         stage.verify(parse(sign_sample(build("CC015C", SampleParams())), ParsingSettings()), schema, NOW)
+
+
+class _Answer:
+    """A revocation source that says what it is told (the real one is tested on its own)."""
+
+    def __init__(self, evidence: RevocationEvidence) -> None:
+        self.evidence = evidence
+
+    def check(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
+        return self.evidence
+
+
+def _stage_answering(evidence: RevocationEvidence) -> XadesVerification:
+    real = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    return XadesVerification(real.policy, _Answer(evidence))
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(RevocationStatus.REVOKED, "CERT_REVOKED"), (RevocationStatus.HOLD, "CERT_REVOKED")]
+)
+def test_revoked_or_suspended_before_receipt_is_refused(
+    stage_and_schema, status: RevocationStatus, code: str
+) -> None:
+    _, schema = stage_and_schema
+    evidence = RevocationEvidence(status, "ocsp", "test", NOW, revoked_at=NOW - timedelta(days=1))
+    body = sign_sample(build("CC015C", SampleParams()), "sc-person")
+    with pytest.raises(CertRevoked) as refused:
+        _stage_answering(evidence).verify(parse(body, ParsingSettings()), schema, NOW)
+    assert refused.value.code == code
+
+
+def test_revoked_only_after_receipt_does_not_undo_the_receipt(stage_and_schema) -> None:
+    _, schema = stage_and_schema
+    evidence = RevocationEvidence(
+        RevocationStatus.REVOKED, "crl", "test", NOW, revoked_at=NOW + timedelta(hours=1)
+    )
+    body = sign_sample(build("CC015C", SampleParams()), "sc-person")
+    content = _stage_answering(evidence).verify(parse(body, ParsingSettings()), schema, NOW)
+    assert content.revocation == evidence
+    assert content.warnings and content.warnings[0].startswith("CERT_REVOKED_LATER")
