@@ -28,23 +28,21 @@ def build_signature_stage(settings: SignatureSettings, now: datetime | None = No
     anchors[SignerKind.SC].extend(load_certificates(settings.sc_anchors))
     anchors[SignerKind.EPUAP].extend(load_certificates(settings.epuap_anchors))
     anchors[SignerKind.CBTD].extend(load_certificates(settings.cbtd_anchors))
-    trusted_list, list_signer = settings.trusted_list, settings.trusted_list_signer
     if pki is not None:
         for kind in (SignerKind.SC, SignerKind.EPUAP, SignerKind.CBTD):
             if pki.has(kind.value):  # type: ignore[arg-type]
                 anchors[kind].append(pki.authority(kind.value).certificate)  # type: ignore[arg-type]
-        if trusted_list is None and pki.trusted_list_path.exists():
-            trusted_list = pki.trusted_list_path
+        if pki.trusted_list_path.exists():
             anchors[SignerKind.QUALIFIED].extend(
-                _qualified_cas(trusted_list.read_bytes(), pki.tsl_signer().certificate, now, trusted_list)
+                _qualified_cas(pki.trusted_list_path, pki.tsl_signer().certificate, now)
             )
     if settings.trusted_list is not None:
-        if list_signer is None:
+        if settings.trusted_list_signer is None:
             raise SignatureSetupError("signature.trusted_list needs signature.trusted_list_signer")
-        (signer,) = load_certificates([list_signer])[:1]
-        anchors[SignerKind.QUALIFIED].extend(
-            _qualified_cas(settings.trusted_list.read_bytes(), signer, now, settings.trusted_list)
-        )
+        signers = load_certificates([settings.trusted_list_signer])
+        if len(signers) != 1:
+            raise SignatureSetupError("signature.trusted_list_signer must hold exactly one certificate")
+        anchors[SignerKind.QUALIFIED].extend(_qualified_cas(settings.trusted_list, signers[0], now))
     try:
         cutoff = datetime.fromisoformat(settings.cbtd_cutoff.replace("Z", "+00:00"))
     except ValueError:
@@ -69,10 +67,8 @@ def build_signature_stage(settings: SignatureSettings, now: datetime | None = No
     return XadesVerification(policy, revocation)
 
 
-def _qualified_cas(
-    xml: bytes, signer: x509.Certificate, now: datetime, source: Path
-) -> list[x509.Certificate]:
+def _qualified_cas(source: Path, signer: x509.Certificate, now: datetime) -> list[x509.Certificate]:
     try:
-        return read_trusted_list(xml, signer, at=now)
+        return read_trusted_list(source.read_bytes(), signer, at=now)
     except TrustedListError as exc:
         raise SignatureSetupError(f"trusted list {source} refused: {exc}") from exc

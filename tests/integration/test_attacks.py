@@ -1,0 +1,165 @@
+"""The attack corpus (``samples/attacks/<CODE>/``, built by samples/build_attacks.py) through the real
+HTTP API, on both databases.
+
+Every file must be refused with the code its folder is named after and that code's HTTP status; the
+gateway stays up.  An edit that changes nothing the signature covers (a comment or a CDATA section
+that leaves the text as it was) is no attack: it is accepted, and the values read are the signed
+ones.  Rebuilding the corpus changes no byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.errors import error_class_for
+from tests.conftest import ROOT, SAMPLES, Gateway
+from tests.support.messages import signed_build, unique_params
+
+ATTACKS = SAMPLES / "attacks"
+FOLDERS = sorted(p for p in ATTACKS.iterdir() if p.is_dir()) if ATTACKS.is_dir() else []
+FILES = [path for folder in FOLDERS for path in sorted(folder.glob("*.xml"))]
+REQUIRED = {
+    "SIGNATURE_INVALID",
+    "SIGNATURE_PROFILE",
+    "SIGNATURE_MISSING",
+    "CERT_UNTRUSTED",
+    "CERT_EXPIRED",
+    "CERT_REVOKED",
+    "XML_FORBIDDEN",
+    "SCHEMA_INVALID",
+}
+#: files whose message names something to fetch (a URL, a file, a DTD, an XInclude, an XSLT document())
+FETCHING = ("external", "xslt", "xinclude", "xpointer")
+#: an answer slower than this would mean something was waited for
+FAST_SECONDS = 3.0
+
+
+def manifest(folder: Path) -> dict[str, dict[str, Any]]:
+    return tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+
+
+def test_the_corpus_covers_every_attack() -> None:
+    assert {folder.name for folder in FOLDERS} >= REQUIRED
+    assert len(FILES) >= 35
+    for folder in FOLDERS:
+        error_class_for(folder.name)  # every folder is named after a real code
+        described = manifest(folder)
+        files = {path.name for path in folder.glob("*.xml")}
+        assert set(described) == files, folder
+        for name, entry in described.items():
+            assert entry["description"], name
+            assert entry["errors"] == [{"code": folder.name}], name
+
+
+def test_rebuilding_the_attacks_changes_nothing() -> None:
+    def snapshot() -> dict[str, bytes]:
+        return {
+            str(p.relative_to(ATTACKS)): p.read_bytes() for p in sorted(ATTACKS.rglob("*")) if p.is_file()
+        }
+
+    before = snapshot()
+    subprocess.run(
+        [sys.executable, str(SAMPLES / "build_attacks.py")], cwd=ROOT, check=True, capture_output=True
+    )
+    after = snapshot()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert changed == []
+
+
+class _Connections:
+    """Every outgoing socket connection made in this process (the gateway under test runs in it)."""
+
+    def __init__(self) -> None:
+        self.addresses: list[object] = []
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+        def connect(sock: socket.socket, address: Any) -> None:
+            self.addresses.append(address)
+            original_connect(sock, address)
+
+        def connect_ex(sock: socket.socket, address: Any) -> int:
+            self.addresses.append(address)
+            return original_connect_ex(sock, address)
+
+        monkeypatch.setattr(socket.socket, "connect", connect)
+        monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+    def to_port(self, port: int) -> list[object]:
+        return [a for a in self.addresses if isinstance(a, tuple) and len(a) >= 2 and a[1] == port]
+
+
+async def _expect_refusal(gateway: Gateway, token: str, path: Path) -> float:
+    code = path.parent.name
+    started = time.monotonic()
+    status, problem, headers = await gateway.post(path.read_bytes(), token)
+    elapsed = time.monotonic() - started
+    assert status == error_class_for(code).status, (path.name, problem)
+    assert problem["code"] == code, (path.name, problem)
+    assert headers["Content-Type"].startswith("application/problem+json")
+    assert problem["errors"], path.name
+    assert {error["code"] for error in problem["errors"]} == {code}, (path.name, problem["errors"])
+    return elapsed
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ATTACKS)) for p in FILES])
+async def test_attack_is_refused_with_its_code(
+    gateway: Gateway, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connections = _Connections()
+    connections.install(monkeypatch)
+    token = await gateway.token()
+    elapsed = await _expect_refusal(gateway, token, path)
+    if any(word in path.name for word in FETCHING):
+        assert elapsed < FAST_SECONDS, f"{path.name} took {elapsed:.1f} s: was something fetched?"
+        assert connections.to_port(9) == [], "the gateway tried to reach 127.0.0.1:9"
+    status, _ = await gateway.get("/healthz", None)
+    assert status == 200
+
+
+async def test_the_gateway_stays_up_through_the_whole_corpus(gateway: Gateway) -> None:
+    token = await gateway.token()
+    elapsed = await asyncio.gather(*(_expect_refusal(gateway, token, path) for path in FILES))
+    assert len(elapsed) == len(FILES)
+    status, health = await gateway.get("/healthz", None)
+    assert status == 200, health
+    # and it still accepts a valid message afterwards
+    status, receipt, _ = await gateway.post(signed_build("CC015C", unique_params()), token)
+    assert status == 202, receipt
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda lrn: f"{lrn[:5]}<!-- a comment in the signed LRN -->{lrn[5:]}", id="comment"),
+        pytest.param(lambda lrn: f"<!--{lrn[:3]}-->{lrn}<!-- -->", id="comments-around"),
+        pytest.param(lambda lrn: f"{lrn[:5]}<![CDATA[{lrn[5:]}]]>", id="cdata-same-text"),
+    ],
+)
+async def test_markup_that_changes_no_signed_text_is_accepted_with_the_full_value(
+    gateway: Gateway, edit: Any
+) -> None:
+    """Comments and CDATA are not part of what is signed (c14n without comments; CDATA is text), so
+    inserting them without changing the text keeps the signature valid; what the gateway reads is
+    the whole signed text, not the piece before the comment."""
+    params = unique_params()
+    lrn = params.reference
+    body = signed_build("CC015C", params)
+    plain = f"<LRN>{lrn}</LRN>".encode()
+    assert body.count(plain) == 1
+    edited = body.replace(plain, f"<LRN>{edit(lrn)}</LRN>".encode())
+    token = await gateway.token()
+    status, receipt, _ = await gateway.post(edited, token)
+    assert status == 202, receipt
+    assert receipt["lrn"] == lrn
+    assert receipt["message_id"] == params.message_id
