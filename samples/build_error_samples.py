@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+from sample_pki import sign_sample, strip_signature
 
 from gateway.samplegen import SampleParams, build
-from sample_pki import sign_sample, strip_signature
 
 SAMPLES = Path(__file__).resolve().parent
 VALID = SAMPLES / "valid"

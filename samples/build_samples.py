@@ -12,9 +12,10 @@ import runpy
 from dataclasses import dataclass
 from pathlib import Path
 
+from sample_pki import sign_sample
+
 from gateway.samplegen import SampleParams, build
 from gateway.samplegen.ncts2 import BUILDERS_0_9
-from sample_pki import sign_sample
 
 SAMPLES = Path(__file__).resolve().parent
 NCTS_PARTY = "PL1234567890000"
@@ -72,14 +73,21 @@ SAMPLES_TO_BUILD = [
     Sample("valid/NCTS2", "CC007C.xml", "CC007C", ncts("CC007C", 1), "epuap-seal"),
     Sample("valid/NCTS2", "CC044C.xml", "CC044C", ncts("CC044C", 1), "sc-agent"),
     Sample(
-        "valid/NCTS2", "CC015C-representative.xml", "CC015C", ncts("CC015C", 2, representative=AGENCY), "sc-agent"
+        "valid/NCTS2",
+        "CC015C-representative.xml",
+        "CC015C",
+        ncts("CC015C", 2, representative=AGENCY),
+        "sc-agent",
     ),
     Sample("valid/NCTS2", "CC015C-large.xml", "CC015C", ncts("CC015C", 3, items=26), "sc-person"),
     Sample("valid/AES", "CC515C.xml", "CC515C", aes("CC515C", 1), "qualified-person"),
     Sample("valid/AES", "CC513C.xml", "CC513C", aes("CC513C", 1), "epuap-seal"),
     Sample("valid/AES", "CC514C.xml", "CC514C", aes("CC514C", 1), "sc-person"),
     Sample(
-        "valid/AES", "CC515C-representative.xml", "CC515C", aes("CC515C", 2, items=4, representative=AGENCY),
+        "valid/AES",
+        "CC515C-representative.xml",
+        "CC515C",
+        aes("CC515C", 2, items=4, representative=AGENCY),
         "qualified-nip",
     ),
     Sample("valid/EMCSPL2", "IE815.xml", "IE815", emcs("IE815", 1), "qualified-nip"),
