@@ -19,7 +19,16 @@ import random
 from lxml import etree
 
 from gateway.samplegen.model import Builder, SampleParams
-from gateway.samplegen.xmlbuild import PACKAGES, alnum, filler_chunks, mass, serialize, sub, timestamp
+from gateway.samplegen.xmlbuild import (
+    COMMODITIES,
+    PACKAGES,
+    alnum,
+    filler_chunks,
+    mass,
+    serialize,
+    sub,
+    timestamp,
+)
 
 NS = "urn:customs-gateway:sxml:aes:1"
 CUSTOMS = "NTA.PL"
@@ -36,16 +45,7 @@ _FILLER = (
     "quantities as in the commercial invoice and the packing list attached to the declaration. "
 ) * 8
 
-_COMMODITIES = (
-    ("847130", "00", "Portable automatic data processing machines"),
-    ("220830", "11", "Whisky in containers holding 2 litres or less"),
-    ("940360", "10", "Wooden furniture for dining rooms and living rooms"),
-    ("870323", "19", "Motor cars with spark-ignition engine 1500-3000 cm3"),
-    ("610910", "00", "T-shirts of cotton, knitted"),
-    ("392690", "97", "Articles of plastics, n.e.s."),
-    ("040690", "99", "Cheese, other"),
-    ("730890", "98", "Structures of iron or steel"),
-)
+
 _PROCEDURES = (("10", "00"), ("10", "40"), ("31", "51"), ("23", "00"))
 _INFO_CODES = ("00100", "00200", "00300", "00500", "30600")
 _COUNTRIES = ("US", "CN", "GB", "UA", "NO", "CH", "JP", "CA")
@@ -132,7 +132,7 @@ def _goods_shipment(root: etree._Element, params: SampleParams, rng: random.Rand
     total = sub(shipment, "totalGrossMass")
     total_grams = 0
     for index in range(1, params.items + 1):
-        hs, cn, description = rng.choice(_COMMODITIES)
+        hs, cn, description = rng.choice(COMMODITIES)
         gross = rng.randint(1_000, 25_000_000)
         net = gross - gross // rng.randint(8, 20)
         total_grams += gross
@@ -166,7 +166,7 @@ def _goods_shipment(root: etree._Element, params: SampleParams, rng: random.Rand
 def _goods_references(root: etree._Element, params: SampleParams, rng: random.Random) -> None:
     shipment = sub(root, "GoodsShipment")
     for index in range(1, params.items + 1):
-        _, _, description = rng.choice(_COMMODITIES)
+        _, _, description = rng.choice(COMMODITIES)
         item = sub(shipment, "GoodsItem")
         sub(item, "goodsItemNumber", str(index))
         sub(item, "descriptionOfGoods", f"{description}, item {index}")

@@ -27,6 +27,7 @@ from lxml import etree
 
 from gateway.samplegen.model import Builder, SampleParams
 from gateway.samplegen.xmlbuild import (
+    COMMODITIES,
     PACKAGES,
     alnum,
     filler_chunks,
@@ -53,14 +54,7 @@ _FILLER = (
 ) * 8
 
 _COMMODITIES = (
-    ("847130", "00", "Portable automatic data processing machines"),
-    ("220830", "11", "Whisky in containers holding 2 litres or less"),
-    ("940360", "10", "Wooden furniture for dining rooms and living rooms"),
-    ("870323", "19", "Motor cars with spark-ignition engine 1500-3000 cm3"),
-    ("610910", "00", "T-shirts of cotton, knitted"),
-    ("392690", "97", "Articles of plastics, n.e.s."),
-    ("040690", "99", "Cheese, other"),
-    ("730890", "98", "Structures of iron or steel"),
+    *COMMODITIES,
     ("240220", "90", "Cigarettes containing tobacco"),
     ("300490", "00", "Medicaments put up in measured doses"),
 )

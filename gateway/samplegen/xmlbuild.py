@@ -76,3 +76,16 @@ def filler_chunks(filler: str, total: int, offset: int, piece: int, capacity: in
         start = (start + size) % len(filler)
         total -= size
     return chunks
+
+
+#: goods common to the systems' samples: (HS sub-heading, CN digits, description)
+COMMODITIES = (
+    ("847130", "00", "Portable automatic data processing machines"),
+    ("220830", "11", "Whisky in containers holding 2 litres or less"),
+    ("940360", "10", "Wooden furniture for dining rooms and living rooms"),
+    ("870323", "19", "Motor cars with spark-ignition engine 1500-3000 cm3"),
+    ("610910", "00", "T-shirts of cotton, knitted"),
+    ("392690", "97", "Articles of plastics, n.e.s."),
+    ("040690", "99", "Cheese, other"),
+    ("730890", "98", "Structures of iron or steel"),
+)
