@@ -550,7 +550,7 @@ def injection() -> list[Case]:
     body = replace(m.body, lrn_element(m), b"<LRN>" + lrn[:-3] + b"<!-- -->666</LRN>")
     cases.append(
         Case(
-            "SIGNATURE_INVALID",
+            "SIGNATURE_PROFILE",
             "comment-injection-changes-lrn.xml",
             body,
             "A comment injected into the signed LRN with the digits after it changed: the LRN read is "
@@ -562,7 +562,7 @@ def injection() -> list[Case]:
     body = replace(m.body, lrn_element(m), b"<LRN><!--" + lrn + b"-->" + lrn[:-3] + b"666</LRN>")
     cases.append(
         Case(
-            "SIGNATURE_INVALID",
+            "SIGNATURE_PROFILE",
             "comment-hides-the-signed-lrn.xml",
             body,
             "The signed LRN put inside a comment, another LRN after it.",

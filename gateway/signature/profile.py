@@ -52,6 +52,10 @@ STRONG_DIGESTS = frozenset(
         "http://www.w3.org/2001/04/xmlenc#sha512",
     }
 )
+#: the signing certificate and its chain; more is only work for the chain builder
+MAX_CERTIFICATES = 8
+#: what signxml canonicalizes a reference with when its transforms name no canonicalization
+DEFAULT_C14N = "http://www.w3.org/2006/12/xml-c14n11"
 SHA1_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 SHA1_DIGEST = "http://www.w3.org/2000/09/xmldsig#sha1"
 
@@ -128,6 +132,14 @@ def _check_document_reference(reference: etree._Element, algorithms: Algorithms)
     if len(transforms) > 2 or any(t not in C14N for t in transforms[1:]):
         raise _refuse(f"transforms {transforms[1:]} are not accepted (only one canonicalization)", reference)
     _check_digest(reference, algorithms)
+    c14n = transforms[1] if len(transforms) == 2 else DEFAULT_C14N
+    root = reference.getroottree().getroot()
+    if not (c14n or "").endswith("#WithComments") and root.xpath(
+        ".//comment() | .//processing-instruction()"
+    ):
+        # A comment splits a text node without changing the digest: a reader that takes the first
+        # text node would see other data than was signed (comment injection).
+        raise _refuse("comments and processing instructions in the message are not covered by its signature")
 
 
 def _check_properties_reference(
@@ -181,6 +193,8 @@ def _certificates(signature: etree._Element) -> tuple[bytes, ...]:
     found = signature.findall("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
     if not found:
         raise _refuse("KeyInfo must carry the signing certificate (X509Data/X509Certificate)", signature)
+    if len(found) > MAX_CERTIFICATES:
+        raise _refuse(f"KeyInfo carries {len(found)} certificates; at most {MAX_CERTIFICATES}", signature)
     try:
         return tuple(base64.b64decode("".join((c.text or "").split()), validate=True) for c in found)
     except binascii.Error:

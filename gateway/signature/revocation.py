@@ -54,6 +54,8 @@ OCSP_RESPONSE_TYPE = "application/ocsp-response"
 MAX_FETCH_BYTES = 16 * 1024 * 1024
 _STRIPES = 64
 
+MAX_CACHE_AGE = timedelta(days=1)
+
 
 def urllib_fetch(url: str, body: bytes | None, content_type: str | None, timeout: float) -> bytes:
     """GET (or POST ``body``) over http(s) with ``urllib``; the whole exchange must end within ``timeout``
@@ -420,7 +422,8 @@ class RevocationChecker:
             raise
         except (ValueError, TypeError, UnsupportedAlgorithm, InvalidSignature) as exc:
             raise RevocationUnavailable(f"unusable OCSP response: {type(exc).__name__}: {exc}") from exc
-        return _Answer(evidence, expires, cert, issuer)
+        # A responder may promise a long nextUpdate; a cached "good" is still trusted for a day at most.
+        return _Answer(evidence, min(expires, this_update + MAX_CACHE_AGE), cert, issuer)
 
     def _responder_certificate(
         self, response: ocsp.OCSPResponse, issuer: x509.Certificate, at: datetime

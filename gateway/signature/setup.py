@@ -6,14 +6,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
+from lxml import etree
 
 from gateway.config import SignatureSettings
 from gateway.pki.store import PkiDirectory
-from gateway.pki.trusted_list import TrustedListError, read_trusted_list
+from gateway.pki.trusted_list import TSL_NS, TrustedListError, read_trusted_list
 from gateway.signature.model import SignerKind
 from gateway.signature.profile import Algorithms
 from gateway.signature.revocation import RevocationChecker
-from gateway.signature.stage import SignaturePolicy, XadesVerification
+from gateway.signature.stage import RevocationPolicy, SignaturePolicy, XadesVerification
 from gateway.signature.trust import TrustAnchors, load_certificates
 
 
@@ -29,9 +30,16 @@ def build_signature_stage(settings: SignatureSettings, now: datetime | None = No
     anchors[SignerKind.EPUAP].extend(load_certificates(settings.epuap_anchors))
     anchors[SignerKind.CBTD].extend(load_certificates(settings.cbtd_anchors))
     if pki is not None:
-        for kind in (SignerKind.SC, SignerKind.EPUAP, SignerKind.CBTD):
+        for kind in (SignerKind.SC, SignerKind.CBTD):
             if pki.has(kind.value):  # type: ignore[arg-type]
                 anchors[kind].append(pki.authority(kind.value).certificate)  # type: ignore[arg-type]
+        if pki.has("epuap"):  # the seal certificates themselves: each is its own anchor
+            seals = pki.authority("epuap")
+            anchors[SignerKind.EPUAP].extend(
+                issued.certificate
+                for serial, issued in seals.issued.items()
+                if seals.record(serial).kind == "epuap" and seals.record(serial).status == "good"
+            )
         if pki.trusted_list_path.exists():
             anchors[SignerKind.QUALIFIED].extend(
                 _qualified_cas(pki.trusted_list_path, pki.tsl_signer().certificate, now)
@@ -43,6 +51,16 @@ def build_signature_stage(settings: SignatureSettings, now: datetime | None = No
         if len(signers) != 1:
             raise SignatureSetupError("signature.trusted_list_signer must hold exactly one certificate")
         anchors[SignerKind.QUALIFIED].extend(_qualified_cas(settings.trusted_list, signers[0], now))
+    _refuse_shared_anchors(anchors)
+    policies = {
+        SignerKind.SC: settings.revocation_sc,
+        SignerKind.QUALIFIED: settings.revocation_qualified,
+        SignerKind.CBTD: settings.revocation_cbtd,
+        SignerKind.EPUAP: settings.revocation_epuap,
+    }
+    for kind, policy_name in policies.items():
+        if policy_name not in REVOCATION_POLICIES:
+            raise SignatureSetupError(f"signature.revocation_{kind.value} must be hard, soft or none")
     try:
         cutoff = datetime.fromisoformat(settings.cbtd_cutoff.replace("Z", "+00:00"))
     except ValueError:
@@ -55,20 +73,35 @@ def build_signature_stage(settings: SignatureSettings, now: datetime | None = No
             by_kind={kind: tuple(found) for kind, found in anchors.items()},
             cbtd_cutoff=cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC),
         ),
-        revocation={
-            SignerKind.SC: settings.revocation_sc,
-            SignerKind.QUALIFIED: settings.revocation_qualified,
-            SignerKind.CBTD: settings.revocation_cbtd,
-            SignerKind.EPUAP: settings.revocation_epuap,
-        },
+        revocation=policies,
         max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
     )
     revocation = RevocationChecker(pki=pki, timeout=settings.revocation_timeout_seconds)
     return XadesVerification(policy, revocation)
 
 
+REVOCATION_POLICIES = frozenset({RevocationPolicy.HARD, RevocationPolicy.SOFT, RevocationPolicy.NONE})
+
+
+def _refuse_shared_anchors(anchors: dict[SignerKind, list[x509.Certificate]]) -> None:
+    """An ePUAP seal is trusted to name persons: no certificate may anchor it and another kind."""
+    seals = set(anchors[SignerKind.EPUAP])
+    for kind, found in anchors.items():
+        if kind is not SignerKind.EPUAP and seals & set(found):
+            raise SignatureSetupError(f"an ePUAP seal anchor is also a {kind.value} anchor")
+
+
 def _qualified_cas(source: Path, signer: x509.Certificate, now: datetime) -> list[x509.Certificate]:
+    xml = source.read_bytes()
     try:
-        return read_trusted_list(source.read_bytes(), signer, at=now)
+        cas = read_trusted_list(xml, signer, at=now)
     except TrustedListError as exc:
         raise SignatureSetupError(f"trusted list {source} refused: {exc}") from exc
+    next_update = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True)).findtext(
+        f"{{{TSL_NS}}}SchemeInformation/{{{TSL_NS}}}NextUpdate/{{{TSL_NS}}}dateTime"
+    )
+    if next_update is None or datetime.fromisoformat(next_update.strip().replace("Z", "+00:00")) < now:
+        raise SignatureSetupError(
+            f"trusted list {source} is out of date (NextUpdate {next_update}); fetch a new one"
+        )
+    return cas

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from lxml import etree
 
 from gateway.domain import Signer
-from gateway.errors import CertRevoked, CertStatusUnknown
+from gateway.errors import CertRevoked, CertStatusUnknown, DocumentRejected, SignatureProfile
 from gateway.signature.identity import person_of
 from gateway.signature.model import RevocationEvidence, RevocationStatus, RevocationUnavailable, SignerKind
 from gateway.signature.profile import Algorithms, locate_signature
@@ -73,6 +73,18 @@ class XadesVerification:
         return self._policy
 
     def verify(self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime) -> SignedContent:
+        try:
+            return self._verify(parsed, received_at)
+        except DocumentRejected:
+            raise
+        except Exception as exc:
+            # The libraries below (signxml, cryptography, asn1crypto, lxml) have many ways to object
+            # to malformed input; whatever escapes the specific translations is a malformed signature.
+            raise SignatureProfile(
+                f"the signature cannot be processed: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def _verify(self, parsed: ParsedDocument, received_at: datetime) -> SignedContent:
         policy = self._policy
         parts = locate_signature(parsed.root, policy.algorithms)
         signer, others = signing_certificate(parts, policy.algorithms)

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from asn1crypto import core
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ObjectIdentifier
 
@@ -25,6 +25,18 @@ from gateway.signature.model import SignerKind
 
 QC_STATEMENTS = ObjectIdentifier("1.3.6.1.5.5.7.1.3")
 QC_COMPLIANCE = "0.4.0.1862.1.1"
+QC_TYPE = "0.4.0.1862.1.6"
+QC_TYPE_ESIGN = "0.4.0.1862.1.6.1"
+#: extended key usages that allow signing documents (when a certificate states any at all)
+DOCUMENT_SIGNING_PURPOSES = frozenset(
+    {
+        x509.ObjectIdentifier("1.3.6.1.5.5.7.3.4"),  # emailProtection (S/MIME, common on signing certs)
+        x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36"),  # id-kp-documentSigning (RFC 9336)
+        x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12"),  # Microsoft document signing
+        x509.ObjectIdentifier("1.2.840.113583.1.1.5"),  # Adobe authentic documents
+        x509.ObjectIdentifier("2.5.29.37.0"),  # anyExtendedKeyUsage
+    }
+)
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
 MAX_CHAIN = 6
@@ -85,7 +97,7 @@ def load_certificates(paths: Iterable[Path]) -> tuple[x509.Certificate, ...]:
 
 
 def check_key(certificate: x509.Certificate) -> None:
-    """Strong enough key, and a key usage that allows signing."""
+    """Strong enough key, and a certificate meant for signing documents."""
     key = certificate.public_key()
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
         raise CertUntrusted(f"RSA key of {key.key_size} bits; at least {MIN_RSA_BITS} are required")
@@ -93,6 +105,17 @@ def check_key(certificate: x509.Certificate) -> None:
         raise CertUntrusted(f"EC key on {key.curve.name}; P-256 or stronger is required")
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise CertUntrusted(f"{type(key).__name__} keys are not accepted")
+    if _is_ca(certificate):
+        raise CertUntrusted("a CA certificate does not sign messages")
+    try:
+        extended = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        extended = None
+    if extended is not None and not set(extended) & DOCUMENT_SIGNING_PURPOSES:
+        purposes = ", ".join(oid.dotted_string for oid in extended)
+        raise CertUntrusted(
+            f"the certificate is meant for other purposes ({purposes}), not for signing documents"
+        )
     try:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
@@ -121,7 +144,10 @@ def build_chain(
     current = signer
     for _ in range(MAX_CHAIN):
         for kind, anchor in anchors.all():
-            if _issued_by(current, anchor) or current == anchor:
+            # The ePUAP seal is its own anchor: only the pinned seal certificate itself is epuap,
+            # never something its CA (or any CA) issued, since the person comes from its ClaimedRoles.
+            pinned = kind is SignerKind.EPUAP
+            if (current == anchor) if pinned else (_issued_by(current, anchor) or current == anchor):
                 full = tuple(chain if current == anchor else [*chain, anchor])
                 for index, certificate in enumerate(full):
                     check_validity(certificate, at, "signing certificate" if index == 0 else "issuing CA")
@@ -139,8 +165,14 @@ def build_chain(
 
 
 def _kind_rules(chain: TrustedChain, anchors: TrustAnchors) -> None:
-    if chain.kind is SignerKind.QUALIFIED and not has_qc_compliance(chain.signer):
-        raise CertUntrusted("a certificate from a qualified CA without QcCompliance is not a qualified one")
+    if chain.kind is SignerKind.QUALIFIED:
+        statements = qc_statements(chain.signer)
+        if QC_COMPLIANCE not in statements:
+            raise CertUntrusted(
+                "a certificate from a qualified CA without QcCompliance is not a qualified one"
+            )
+        if QC_TYPE in statements and QC_TYPE_ESIGN not in statements[QC_TYPE]:
+            raise CertUntrusted("a qualified certificate for seals or websites is not one for signatures")
     if chain.kind is SignerKind.CBTD and chain.signer.not_valid_before_utc > anchors.cbtd_cutoff:
         raise CertUntrusted(
             f"CBTD certificates issued after {anchors.cbtd_cutoff.date().isoformat()} are not accepted "
@@ -148,23 +180,40 @@ def _kind_rules(chain: TrustedChain, anchors: TrustAnchors) -> None:
         )
 
 
-def has_qc_compliance(certificate: x509.Certificate) -> bool:
+def qc_statements(certificate: x509.Certificate) -> dict[str, tuple[str, ...]]:
+    """QCStatement ids, each with the object ids inside its info (for QcType: esign, eseal, web)."""
     try:
         extension = certificate.extensions.get_extension_for_oid(QC_STATEMENTS)
-    except x509.ExtensionNotFound:
-        return False
+    except (x509.ExtensionNotFound, ValueError):
+        return {}
     raw = extension.value.value if isinstance(extension.value, x509.UnrecognizedExtension) else b""
+    found: dict[str, tuple[str, ...]] = {}
     try:
-        statements = QcStatements.load(raw)
-        return any(s["statement_id"].dotted == QC_COMPLIANCE for s in statements)
+        for statement in QcStatements.load(raw):
+            info = statement["statement_info"]
+            inner = _object_ids(info.dump()) if info.native is not None else ()
+            found[statement["statement_id"].dotted] = inner
     except (ValueError, TypeError):
-        return False
+        return {}
+    return found
+
+
+def has_qc_compliance(certificate: x509.Certificate) -> bool:
+    return QC_COMPLIANCE in qc_statements(certificate)
+
+
+def _object_ids(der: bytes) -> tuple[str, ...]:
+    try:
+        values = core.SequenceOf.load(der, spec=core.ObjectIdentifier)
+        return tuple(value.dotted for value in values)
+    except (ValueError, TypeError):
+        return ()
 
 
 def _is_ca(certificate: x509.Certificate) -> bool:
     try:
         return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):  # absent, or a certificate whose extensions do not parse
         return False
 
 
@@ -173,6 +222,6 @@ def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     try:
         certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True

@@ -13,18 +13,20 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
-from signxml.algorithms import DigestAlgorithm, SignatureMethod
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
+from signxml.util import _remove_sig
 from signxml.xades.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from gateway.errors import CertUntrusted, ErrorDetail, SignatureInvalid, SignatureProfile
-from gateway.signature.profile import NS, Algorithms, SignatureParts
+from gateway.signature.profile import C14N, ENVELOPED, NS, Algorithms, SignatureParts
 
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "http://www.w3.org/2000/09/xmldsig#sha1": hashes.SHA1(),
@@ -44,6 +46,48 @@ class VerifiedXades:
     signing_time: datetime
     #: xades:SignedSignatureProperties as verified (where ClaimedRoles / PodpisZP are read)
     signed_signature_properties: etree._Element
+
+
+class _ProfileVerifier(XAdESVerifier):
+    """signxml's verifier, copying the document only as often as our profile needs.
+
+    For each reference signxml copies the whole document (serialise and parse) and copies the
+    referenced node once more before canonicalizing it, so that namespaces from its ancestors cannot
+    leak in.  Under the profile (checked before this runs) the references are the document itself,
+    whose root has no ancestors to isolate from, and the SignedProperties inside the signature,
+    whose in-scope namespaces are the same in a copy of the signature as in a copy of the document.
+    So the document is copied once, for the enveloped reference, and the second reference works on
+    a copy of the signature alone.
+    """
+
+    def _verify_reference(self, reference: Any, index: Any, root: Any, *args: Any, **kwargs: Any) -> Any:
+        signxml: Any = super()
+        if reference.get("URI") != "":
+            root = self._signature_of(root)
+        return signxml._verify_reference(reference, index, root, *args, **kwargs)
+
+    def _signature_of(self, root: Any) -> Any:
+        untyped: Any = self
+        return untyped._get_signature(root)
+
+    def _apply_transforms(self, payload: Any, *, transforms_node: Any, signature: Any) -> Any:
+        untyped: Any = self
+        transforms = untyped._findall(transforms_node, "Transform") if transforms_node is not None else []
+        algorithms = [t.get("Algorithm") for t in transforms]
+        c14n = [t for t in transforms if t.get("Algorithm") in C14N]
+        if len(c14n) > 1 or any(a not in C14N and a != ENVELOPED for a in algorithms):
+            raise InvalidInput("transforms outside the accepted profile")
+        if ENVELOPED in algorithms:
+            _remove_sig(signature, idempotent=True)  # type: ignore[no-untyped-call]
+        if payload.getparent() is not None:
+            payload = untyped._fromstring(untyped._tostring(payload))  # isolate a sub-element's namespaces
+        if not c14n:
+            return untyped._c14n(payload, algorithm=self.config.default_reference_c14n_method)
+        return untyped._c14n(
+            payload,
+            algorithm=CanonicalizationMethod(c14n[0].get("Algorithm")),
+            inclusive_ns_prefixes=untyped._get_inclusive_ns_prefixes(c14n[0]),
+        )
 
 
 def _invalid(message: str) -> SignatureInvalid:
@@ -135,13 +179,13 @@ def verify_xades(
         verification_time=received_at,
     )
     try:
-        results = XAdESVerifier().verify(body, x509_cert=signer, expect_config=config)
-    except (InvalidDigest, InvalidSignature) as exc:
-        raise _invalid(f"the signature does not verify: {exc}") from None
-    except InvalidCertificate as exc:
+        results = _ProfileVerifier().verify(body, x509_cert=signer, expect_config=config)
+    except InvalidCertificate as exc:  # a subclass of InvalidSignature: first
         # The certificate's dates were judged before (trust); what signxml can still object to is
         # the certificate itself.
         raise CertUntrusted(str(exc)) from None
+    except (InvalidDigest, InvalidSignature) as exc:
+        raise _invalid(f"the signature does not verify: {exc}") from None
     except InvalidInput as exc:
         raise SignatureProfile(f"the signature is outside the accepted profile: {exc}") from None
     except (ValueError, KeyError, etree.LxmlError) as exc:

@@ -2,9 +2,10 @@
 HTTP API, on both databases.
 
 Every file must be refused with the code its folder is named after and that code's HTTP status; the
-gateway stays up.  An edit that changes nothing the signature covers (a comment or a CDATA section
-that leaves the text as it was) is no attack: it is accepted, and the values read are the signed
-ones.  Rebuilding the corpus changes no byte.
+gateway stays up.  A CDATA section that leaves the text as it was changes nothing the signature
+covers and is accepted; a comment, which the canonicalization leaves out of the signature, is
+refused: it splits a signed text for any reader that takes the first text node (comment injection).
+Rebuilding the corpus changes no byte.
 """
 
 from __future__ import annotations
@@ -139,19 +140,21 @@ async def test_the_gateway_stays_up_through_the_whole_corpus(gateway: Gateway) -
 
 
 @pytest.mark.parametrize(
-    "edit",
+    ("edit", "code"),
     [
-        pytest.param(lambda lrn: f"{lrn[:5]}<!-- a comment in the signed LRN -->{lrn[5:]}", id="comment"),
-        pytest.param(lambda lrn: f"<!--{lrn[:3]}-->{lrn}<!-- -->", id="comments-around"),
-        pytest.param(lambda lrn: f"{lrn[:5]}<![CDATA[{lrn[5:]}]]>", id="cdata-same-text"),
+        pytest.param(
+            lambda lrn: f"{lrn[:5]}<!-- a comment in the signed LRN -->{lrn[5:]}",
+            "SIGNATURE_PROFILE",
+            id="comment",
+        ),
+        pytest.param(lambda lrn: f"<!--{lrn[:3]}-->{lrn}<!-- -->", "SIGNATURE_PROFILE", id="comments-around"),
+        pytest.param(lambda lrn: f"{lrn[:5]}<![CDATA[{lrn[5:]}]]>", None, id="cdata-same-text"),
     ],
 )
-async def test_markup_that_changes_no_signed_text_is_accepted_with_the_full_value(
-    gateway: Gateway, edit: Any
-) -> None:
-    """Comments and CDATA are not part of what is signed (c14n without comments; CDATA is text), so
-    inserting them without changing the text keeps the signature valid; what the gateway reads is
-    the whole signed text, not the piece before the comment."""
+async def test_unsigned_markup_in_signed_text(gateway: Gateway, edit: Any, code: str | None) -> None:
+    """CDATA is text to the canonicalization: the same text in a CDATA section is the same signed
+    data, accepted with the whole value.  A comment is left out of the signature, so it could make a
+    naive reader see part of a value: refused, though the digest would still match."""
     params = unique_params()
     lrn = params.reference
     body = signed_build("CC015C", params)
@@ -160,6 +163,9 @@ async def test_markup_that_changes_no_signed_text_is_accepted_with_the_full_valu
     edited = body.replace(plain, f"<LRN>{edit(lrn)}</LRN>".encode())
     token = await gateway.token()
     status, receipt, _ = await gateway.post(edited, token)
+    if code is not None:
+        assert (status, receipt["code"]) == (422, code)
+        return
     assert status == 202, receipt
     assert receipt["lrn"] == lrn
     assert receipt["message_id"] == params.message_id

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from gateway.config import ParsingSettings, SignatureSettings
-from gateway.errors import CertRevoked, CertUntrusted, SignatureMissing, SignatureProfile
+from gateway.errors import CertRevoked, CertUntrusted, DocumentRejected, SignatureMissing, SignatureProfile
+from gateway.pki.signing import podpis_zp, sign_xades
+from gateway.pki.store import PkiDirectory
 from gateway.samplegen import SampleParams, build
 from gateway.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
 from gateway.signature.identity import person_of, pesel_is_valid
@@ -198,3 +202,99 @@ def test_revoked_only_after_receipt_does_not_undo_the_receipt(stage_and_schema) 
     content = _stage_answering(evidence).verify(parse(body, ParsingSettings()), schema, NOW)
     assert content.revocation == evidence
     assert content.warnings and content.warnings[0].startswith("CERT_REVOKED_LATER")
+
+
+# --- what the security review found -----------------------------------------------------------
+
+
+@pytest.fixture
+def pki_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "pki"
+    shutil.copytree(SAMPLE_PKI, copy)
+    return copy
+
+
+def _verdict_code(stage: XadesVerification, body: bytes) -> str | None:
+    schema = load_catalog([ROOT / "schemas" / "sxml"]).resolve(
+        "{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW
+    )
+    try:
+        stage.verify(parse(body, ParsingSettings()), schema, NOW)
+    except DocumentRejected as refused:
+        return refused.code
+    return None
+
+
+def _sign_with(issued: object, body: bytes, roles: list[etree._Element] | None = None) -> bytes:
+    return sign_xades(
+        body,
+        issued.private_key,  # type: ignore[attr-defined]
+        issued.certificate,  # type: ignore[attr-defined]
+        signing_time=NOW - timedelta(minutes=1),
+        claimed_roles=roles,
+    )
+
+
+def test_only_the_pinned_epuap_seal_speaks_for_persons(pki_copy: Path) -> None:
+    """Another certificate from the ePUAP seal's CA writing a PodpisZP is not the seal.
+
+    (Issued in memory and not saved: the folder's seal list stays as it was.)"""
+    other = PkiDirectory(pki_copy).authority("epuap").issue("web.epuap.example")
+    stage = build_signature_stage(SignatureSettings(pki_dir=pki_copy, revocation_epuap="none"))
+    body = build("CC015C", SampleParams())
+    person = podpis_zp("Anna", "Nowak", "02070803628", "anowak")
+    assert _verdict_code(stage, _sign_with(other, body, [person])) == "CERT_UNTRUSTED"
+    assert _verdict_code(stage, sign_sample(body, "epuap-seal")) is None
+
+
+def test_an_ePUAP_anchor_may_not_anchor_another_kind(pki_copy: Path) -> None:
+    seal = pki_copy / "seal.pem"
+    seal.write_bytes(sample_signer("epuap-seal").certificate.public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(SignatureSetupError, match="also a sc anchor"):
+        build_signature_stage(SignatureSettings(pki_dir=pki_copy, sc_anchors=(seal,)))
+
+
+def test_a_certificate_for_other_purposes_does_not_sign(pki_copy: Path) -> None:
+    """The SC CA's OCSP responder (EKU OCSPSigning) is a trusted certificate, but not a signing one."""
+    pki = PkiDirectory(pki_copy)
+    sc = pki.authority("sc")
+    responder = next(i for i in sc.issued.values() if sc.record(i.serial).kind != "sc" and i.private_key)
+    stage = build_signature_stage(SignatureSettings(pki_dir=pki_copy))
+    assert _verdict_code(stage, _sign_with(responder, build("CC015C", SampleParams()))) == "CERT_UNTRUSTED"
+
+
+def test_too_many_certificates_in_key_info_are_refused_before_any_work() -> None:
+    body = sign_sample(build("CC015C", SampleParams()))
+    certificate = re.search(rb"<ds:X509Certificate>.*?</ds:X509Certificate>", body, re.DOTALL)
+    assert certificate is not None
+    stuffed = body.replace(certificate.group(0), certificate.group(0) * 20, 1)
+    stage = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    assert _verdict_code(stage, stuffed) == "SIGNATURE_PROFILE"
+
+
+@pytest.mark.parametrize(
+    ("find", "replace"),
+    [
+        (rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>", b"<ds:SignatureValue/>"),
+        (
+            rb"</ds:X509Data>",
+            b'</ds:X509Data><dsig11:DEREncodedKeyValue xmlns:dsig11="http://www.w3.org/2009/xmldsig11#"/>',
+        ),
+    ],
+)
+def test_malformed_signature_parts_are_a_profile_refusal_not_a_crash(find: bytes, replace: bytes) -> None:
+    body = re.sub(find, replace, sign_sample(build("CC015C", SampleParams())), count=1)
+    stage = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    assert _verdict_code(stage, body) in {"SIGNATURE_PROFILE", "SIGNATURE_INVALID"}
+
+
+def test_an_out_of_date_trusted_list_stops_the_start(pki_copy: Path) -> None:
+    pki = PkiDirectory(pki_copy)
+    pki.publish_trusted_list(now=NOW - timedelta(days=400), days=30)
+    with pytest.raises(SignatureSetupError, match="out of date"):
+        build_signature_stage(SignatureSettings(pki_dir=pki_copy))
+
+
+def test_revocation_policy_names_are_checked_at_start() -> None:
+    with pytest.raises(SignatureSetupError, match="hard, soft or none"):
+        build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI, revocation_sc="off"))
