@@ -2,13 +2,18 @@
 
     .venv/bin/python bench/run.py [--sizes 5KB,50KB,500KB] [--count N] [--concurrency C] [--json FILE]
 
+Every message is distinct (its own message identifier and LRN) and signed (XAdES-BES, RSA 2048) by
+the samples' test PKI (``samples/pki``), which the gateway under test trusts
+(``GATEWAY_SIGNATURE_PKI_DIR``); revocation is answered in-process by that PKI's OCSP responder.
+
 End-to-end: a fresh PostgreSQL database and RabbitMQ vhost, ``gateway serve`` as a subprocess, distinct
 messages POSTed at a fixed concurrency while a consumer reads the system's inbound queue.  Per size:
 accepted/s, MB/s, HTTP latency percentiles, delivered/s and the time from the HTTP 202 to the arrival
 in the queue.
 
-Bare cost: the same work in-process, one message at a time, without HTTP: ``pipeline.check``,
-``DocumentStore.store`` on PostgreSQL (another fresh database) and ``Broker.publish`` with confirms.
+Bare cost: the same work in-process, one message at a time, without HTTP: ``pipeline.check`` (its
+stages timed apart: parse, catalog+XSD, signature, envelope), ``DocumentStore.store`` on PostgreSQL
+(another fresh database) and ``Broker.publish`` with confirms.
 
 Everything created (gateway process, databases, vhost) is removed at the end, also on failure.
 """
@@ -45,6 +50,8 @@ import asyncpg  # type: ignore[import-untyped]
 from aio_pika.abc import AbstractIncomingMessage
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the samples' test PKI: the messages are signed with it and the gateway under test trusts it
+SAMPLE_PKI = ROOT / "samples" / "pki"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_HOST = os.environ.get("BENCH_AMQP_HOST", "127.0.0.1")
 DEFAULT_SIZES = "5KB,50KB,500KB"
@@ -52,8 +59,6 @@ DEFAULT_SIZES = "5KB,50KB,500KB"
 DEFAULT_COUNTS = {5 * 1024: 400, 50 * 1024: 300, 500 * 1024: 100}
 FALLBACK_COUNT = 50
 WARMUP = 4  # unmeasured messages before each size (connections, pools, caches)
-MSG_PLACEHOLDER = "BENCHMSGIDXXXXXXXXXX"  # 20 characters
-LRN_PLACEHOLDER = "BENCHLRNXXXXXXXXXXXXXX"  # 22 characters, the LRN's maximum
 HTTP_TIMEOUT = 60.0
 ARRIVAL_TIMEOUT = 60.0  # after the last answer, at most this long for the queue to catch up
 START_TIMEOUT = 60.0
@@ -143,23 +148,30 @@ def message_system(message_type: str) -> str:
     return message_types()[message_type]
 
 
-def make_bodies(message_type: str, size: int, count: int, tag: str) -> list[bytes]:
-    """``count`` distinct messages of about ``size`` bytes: built once, then only the ids differ."""
-    from gateway.samplegen import SampleParams, build_sized
+def make_bodies(message_type: str, size: int, count: int, tag: str) -> tuple[list[bytes], float, float]:
+    """``count`` distinct messages of about ``size`` bytes, each built with its own message identifier
+    and LRN and signed by the samples' test PKI (a signature covers the identifiers, so they cannot be
+    patched in afterwards).  Returns the bodies and the seconds spent building and signing."""
+    from bench_check import SIGNER_ROLE
 
-    template = build_sized(
-        message_type, size, SampleParams(message_id=MSG_PLACEHOLDER, reference=LRN_PLACEHOLDER)
-    )
-    message_marker, lrn_marker = MSG_PLACEHOLDER.encode(), LRN_PLACEHOLDER.encode()
-    if message_marker not in template:
-        raise RuntimeError(f"the {message_type} builder did not write the message identifier as given")
-    bodies = []
+    from gateway.samplegen import SampleParams, build_sized
+    from gateway.samplegen.signing import sign_sample
+
     if len(tag) != 11:
         raise ValueError("the tag must have 11 characters")
+    bodies = []
+    building = signing = 0.0
     for i in range(count):
-        body = template.replace(message_marker, f"M{tag}{i:08d}".encode())  # as long as the placeholder
-        bodies.append(body.replace(lrn_marker, f"L{tag}{i:08d}".encode()))
-    return bodies
+        # 20 characters each, so every message of a size has the same length
+        params = SampleParams(message_id=f"M{tag}{i:08d}", reference=f"L{tag}{i:08d}")
+        t0 = time.perf_counter()
+        body = build_sized(message_type, size, params)
+        t1 = time.perf_counter()
+        bodies.append(sign_sample(body, SIGNER_ROLE))
+        t2 = time.perf_counter()
+        building += t1 - t0
+        signing += t2 - t1
+    return bodies, building, signing
 
 
 # ------------------------------------------------------------------------------------ resources
@@ -212,6 +224,7 @@ class GatewayProcess:
             "GATEWAY_AMQP_URL": broker_url,
             "GATEWAY_RELAY_POLL_SECONDS": "0.2",
             "GATEWAY_AMQP_RECONNECT_SECONDS": "0.5",
+            "GATEWAY_SIGNATURE_PKI_DIR": str(SAMPLE_PKI),
         }
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -444,9 +457,15 @@ class Bare:
     queued: int = 0
 
 
+#: timed per message in the bare loop: the check's stages, the whole check, store, publish
+BARE_STAGES = ("parse", "xsd", "signature", "envelope", "check", "store", "publish")
+
+
 async def bare_cost(
     db_url: str, vhost_url: str, queue_name: str, size: int, bodies: Sequence[bytes], warmup: Sequence[bytes]
 ) -> Bare:
+    from bench_check import bench_settings, same_verdict, staged_check
+
     from gateway.app import build_checks
     from gateway.config import Settings
     from gateway.domain import Sender, Submission
@@ -455,8 +474,8 @@ async def bare_cost(
     from gateway.storage.database import create_engine, session_factory
     from gateway.storage.documents import DocumentStore, StoreOutcome, outbox_headers
 
-    settings = Settings().replace(
-        database={"url": db_url, "migrate_on_start": False}, amqp={"url": vhost_url}
+    settings = bench_settings(
+        Settings().replace(database={"url": db_url, "migrate_on_start": False}, amqp={"url": vhost_url})
     )
     checks = build_checks(settings)
     _, account_id = await make_token(db_url, f"bare-{uuid.uuid4().hex[:8]}@bench.test")
@@ -465,16 +484,19 @@ async def bare_cost(
     store = DocumentStore(session_factory(engine))
     broker = Broker(settings.amqp)
     result = Bare(size, len(bodies[0]), len(bodies))
-    stages: dict[str, list[float]] = {"check": [], "store": [], "publish": []}
+    stages: dict[str, list[float]] = {name: [] for name in BARE_STAGES}
     errors: Counter[str] = Counter()
 
     async def one(body: bytes, record: bool) -> None:
         t0 = time.perf_counter()
         received_at = datetime.now(UTC)
-        verdict = check(body, received_at, checks)
+        # pipeline.check, stage by stage (parse, catalog+XSD, signature, envelope)
+        verdict, check_stages = staged_check(body, received_at, checks)
         t1 = time.perf_counter()
         if not verdict.accepted or verdict.route is None:
             errors[f"check {verdict.refusal}"] += 1
+            if errors[f"check {verdict.refusal}"] == 1:
+                print(f"  first refusal {verdict.refusal}: {verdict.errors[:2]}", file=sys.stderr)
             return
         stored = await store.store(Submission(body, sender, received_at), verdict)
         t2 = time.perf_counter()
@@ -492,10 +514,16 @@ async def bare_cost(
         )
         t3 = time.perf_counter()
         if record:
+            for name, seconds in check_stages.items():
+                stages[name].append(seconds)
             stages["check"].append(t1 - t0)
             stages["store"].append(t2 - t1)
             stages["publish"].append(t3 - t2)
 
+    # the staged check must decide exactly as pipeline.check does
+    probe_at = datetime.now(UTC)
+    if not same_verdict(staged_check(warmup[0], probe_at, checks)[0], check(warmup[0], probe_at, checks)):
+        raise RuntimeError("the staged check does not give pipeline.check's verdict")
     try:
         await broker.channel()
         await purge(vhost_url, queue_name)
@@ -557,7 +585,8 @@ def report(e2e: Sequence[EndToEnd], bare: Sequence[Bare]) -> str:
             ]
         )
     out = ["End-to-end (HTTP → gateway → PostgreSQL → outbox relay → RabbitMQ)", table(rows), ""]
-    rows = [["size", "n", "ok", "errors", "msg/s", "MB/s", "check ms", "store ms", "publish ms", "queued"]]
+    rows = [["size", "n", "ok", "errors", "msg/s", "MB/s", "check ms", "parse", "XSD", "signature",
+             "envelope", "store ms", "publish ms", "queued"]]  # fmt: skip
     for b in bare:
         rows.append(
             [
@@ -568,12 +597,21 @@ def report(e2e: Sequence[EndToEnd], bare: Sequence[Bare]) -> str:
                 f"{b.messages_per_s:.1f}",
                 f"{b.messages_per_s * b.body_bytes / 1e6:.2f}",
                 f"{b.mean_ms['check']:.2f}",
+                f"{b.mean_ms['parse']:.2f}",
+                f"{b.mean_ms['xsd']:.2f}",
+                f"{b.mean_ms['signature']:.2f}",
+                f"{b.mean_ms['envelope']:.2f}",
                 f"{b.mean_ms['store']:.2f}",
                 f"{b.mean_ms['publish']:.2f}",
                 str(b.queued),
             ]
         )
-    out += ["Bare cost (in-process, one at a time: check → store → publish with confirm)", table(rows), ""]
+    out += [
+        "Bare cost (in-process, one at a time: check (parse, catalog+XSD, signature, envelope) → store → "
+        "publish with confirm)",
+        table(rows),
+        "",
+    ]
     by_size = {b.size: b for b in bare}
     rows = [["size", "e2e accepted/s", "bare msg/s", "ratio"]]
     for r in e2e:
@@ -599,14 +637,17 @@ async def run_benchmarks(
     bodies: dict[int, list[bytes]] = {}
     warmups: dict[int, list[bytes]] = {}
     for n, size in enumerate(sizes):
-        started = time.perf_counter()
-        warmups[size] = await asyncio.to_thread(make_bodies, message_type, size, WARMUP, e2e_tag(res, n, "W"))
-        made = bodies[size] = await asyncio.to_thread(
+        warmups[size], _, _ = await asyncio.to_thread(
+            make_bodies, message_type, size, WARMUP, e2e_tag(res, n, "W")
+        )
+        made, building, signing = await asyncio.to_thread(
             make_bodies, message_type, size, counts[size], e2e_tag(res, n, "E")
         )
+        bodies[size] = made
         print(
-            f"built {len(made)} × {len(made[0])} B {message_type} ({size_label(size)}) "
-            f"in {time.perf_counter() - started:.1f} s",
+            f"built and signed {len(made)} × {len(made[0])} B {message_type} ({size_label(size)}): "
+            f"building {building:.1f} s, signing {signing:.1f} s "
+            f"({(building + signing) / len(made) * 1000:.1f} ms each)",
             flush=True,
         )
 
@@ -646,10 +687,14 @@ async def run_benchmarks(
     bare: list[Bare] = []
     for n, size in enumerate(sizes):
         # other message identifiers than the end-to-end run (another database, but keep them apart)
-        made = await asyncio.to_thread(
+        made, building, signing = await asyncio.to_thread(
             make_bodies, message_type, size, counts[size] + WARMUP, f"{res.run.upper()}{n:02d}B"
         )
-        print(f"bare {size_label(size)}: {counts[size]} messages", flush=True)
+        print(
+            f"bare {size_label(size)}: {counts[size]} messages (built and signed in "
+            f"{building + signing:.1f} s)",
+            flush=True,
+        )
         bare.append(
             await bare_cost(
                 database_url(res.bare_db), vhost_url, queue_name, size, made[WARMUP:], made[:WARMUP]
