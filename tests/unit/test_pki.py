@@ -6,6 +6,7 @@ import argparse
 import base64
 import json
 import re
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,6 +43,12 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 PESEL = "44051401359"
 NIP = "5260250274"
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _now_is_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NOW is read when a test runs: certificates issued during a long run start after import time."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", datetime.now(UTC).replace(microsecond=0))
 
 
 # --- fixtures ---------------------------------------------------------------------------------

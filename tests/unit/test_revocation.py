@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import urllib.error
@@ -22,6 +23,14 @@ from gateway.signature.model import RevocationStatus, RevocationUnavailable, Sig
 from gateway.signature.revocation import RevocationChecker, revocation_policy
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _now_is_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NOW is read when a test runs: certificates issued during a long run start after import time."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", datetime.now(UTC).replace(microsecond=0))
+
+
 BASE = "http://pki.test/sc/"
 OCSP_URL = BASE + "ocsp"
 CRL_URL = BASE + "ca.crl"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +32,12 @@ from gateway.validation.parsing import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now_is_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NOW is read when a test runs: certificates issued during a long run start after import time."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", datetime.now(UTC))
 
 
 def certificate_with_serial(serial: str | None, common_name: str = "Jan Kowalski") -> x509.Certificate:
