@@ -15,16 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.config import ConfigError, Settings, load_settings
+from gateway.signature.setup import SignatureSetupError
 from gateway.storage.database import is_sqlite
+from gateway.validation.catalog import CatalogError
 
 log = logging.getLogger("gateway")
+
+#: what a user can get wrong or a service can lack: reported in one line, exit 2
+USER_ERRORS = (OSError, ValueError, SQLAlchemyError, CatalogError, SignatureSetupError, ConfigError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    config, rest = _take_config(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(rest)
+    if config is not None:
+        args.config = config
     logging.basicConfig(
         level=logging.INFO if not getattr(args, "quiet", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -36,7 +45,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     command: Callable[[argparse.Namespace, Settings], int] = args.run
-    return command(args, settings)
+    try:
+        return command(args, settings)
+    except USER_ERRORS as exc:
+        # Mistakes and unreachable services are told in one line, not with a traceback.
+        print(f"gateway: {_explain(exc)}", file=sys.stderr)
+        return 2
+
+
+def _take_config(argv: list[str]) -> tuple[Path | None, list[str]]:
+    """``--config FILE`` wherever it stands (``gateway serve --config FILE`` as well as before the
+    command), so that every command takes it as SPEC.md writes it."""
+    config: Path | None = None
+    rest: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            value = next(words, None)
+            if value is None:
+                rest.append(word)  # let argparse say what is missing
+                break
+            config = Path(value)
+        elif word.startswith("--config="):
+            config = Path(word.split("=", 1)[1])
+        else:
+            rest.append(word)
+    return config, rest
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"database: {str(exc).splitlines()[0]}"
+    return str(exc) or type(exc).__name__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -237,10 +279,13 @@ def _samples_generate(args: argparse.Namespace, settings: Settings) -> int:
 def parse_size(text: str) -> int:
     units = {"KB": 1024, "K": 1024, "MB": 1024 * 1024, "M": 1024 * 1024, "B": 1}
     value = text.strip().upper()
-    for unit, factor in units.items():
-        if value.endswith(unit):
-            return int(float(value[: -len(unit)]) * factor)
-    return int(value)
+    try:
+        for unit, factor in units.items():
+            if value.endswith(unit):
+                return int(float(value[: -len(unit)]) * factor)
+        return int(value)
+    except ValueError:
+        raise ValueError(f"size {text!r} is not a size such as 5KB, 500KB or 3MB") from None
 
 
 def _redact(url: str) -> str:

@@ -75,8 +75,8 @@ async def replay(
                 async with session.post(endpoint, data=body, headers=headers) as response:
                     payload = await response.read()
                     status = response.status
-            except aiohttp.ClientError as exc:
-                status, payload = 0, json.dumps({"code": f"CLIENT_ERROR:{type(exc).__name__}"}).encode()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                status, payload = 0, json.dumps({"code": f"NO_ANSWER:{type(exc).__name__}"}).encode()
             seconds = time.perf_counter() - began
         code = _code_of(status, payload, dry_run)
         want = expected_code(path)
@@ -92,6 +92,8 @@ async def replay(
 
 
 def _code_of(status: int, payload: bytes, dry_run: bool) -> str | None:
+    if status == 0:  # no answer at all: the payload names the client's error
+        return str(json.loads(payload)["code"])
     try:
         data = json.loads(payload)
     except ValueError:
