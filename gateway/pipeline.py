@@ -17,10 +17,11 @@ from datetime import datetime
 
 from gateway.config import ParsingSettings
 from gateway.domain import Envelope, Identification, Route, Verdict
-from gateway.errors import DocumentRejected, SchemaInvalid
+from gateway.errors import DocumentRejected, ErrorDetail, SchemaInvalid
 from gateway.signature.stage import SignatureStage, SignedContent
 from gateway.validation.catalog import Catalog, MessageSchema
 from gateway.validation.parsing import ParsedDocument, digest_of, parse
+from gateway.validation.xsd import Positions
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
     if (kind := checks.catalog.identify(parsed.root_qname)) is not None:
         known = replace(known, identification=Identification(*kind))
     try:
-        schema = checks.catalog.resolve(parsed.root_qname, received_at)
+        schema = classify(parsed, checks.catalog, received_at)
         known = replace(known, identification=_identify(schema))
         validate(parsed, schema)
         signed = checks.signature.verify(parsed, schema, received_at)
@@ -51,6 +52,19 @@ def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
     except DocumentRejected as refusal:
         return _refused(known, refusal)
     return replace(known, route=Route.inbound(envelope.system, envelope.message_type))
+
+
+def classify(parsed: ParsedDocument, catalog: Catalog, received_at: datetime) -> MessageSchema:
+    """The schema in force for the message's root; a refusal points at the root element."""
+    try:
+        return catalog.resolve(parsed.root_qname, received_at)
+    except DocumentRejected as refusal:
+        root = parsed.root
+        path = root.getroottree().getpath(root)
+        line, column = Positions(root, parsed.body).locate(None, path)
+        raise type(refusal)(
+            refusal.detail, [ErrorDetail(refusal.code, refusal.detail, line, column, path)]
+        ) from None
 
 
 def validate(parsed: ParsedDocument, schema: MessageSchema) -> None:

@@ -60,7 +60,7 @@ async def test_valid_sample_is_accepted(gateway: Gateway, path: Path) -> None:
 @pytest.mark.parametrize("path", ERROR_SAMPLES, ids=[str(p.relative_to(SAMPLES)) for p in ERROR_SAMPLES])
 async def test_error_sample_gives_its_code_status_and_positions(gateway: Gateway, path: Path) -> None:
     code = path.parent.name
-    spec = expectations(path.parent).get(path.name, {})
+    spec = expectations(path.parent)[path.name]  # every refusal sample states its errors
     token = await gateway.token()
     for name in spec.get("before", []):  # type: ignore[attr-defined]
         status, receipt, _ = await gateway.post((path.parent / name).read_bytes(), token)
@@ -75,12 +75,11 @@ async def test_error_sample_gives_its_code_status_and_positions(gateway: Gateway
         assert set(error) == {"code", "message", "line", "column", "path"}
         assert error["code"] == code
         assert error["message"]
-    expected = spec.get("errors")
-    if expected is not None:
-        assert isinstance(expected, list)
-        assert len(problem["errors"]) == len(expected), problem["errors"]
-        for want, got in zip(expected, problem["errors"], strict=True):
-            assert {k: got[k] for k in want} == want, got
+    expected = spec["errors"]
+    assert isinstance(expected, list)
+    assert len(problem["errors"]) == len(expected), problem["errors"]
+    for want, got in zip(expected, problem["errors"], strict=True):
+        assert {k: got[k] for k in want} == want, got
     stored = error_class_for(code).store_rejected
     assert ("reference" in problem) is stored
     if stored:
