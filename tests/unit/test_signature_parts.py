@@ -21,7 +21,7 @@ from gateway.pki.signing import podpis_zp, sign_xades
 from gateway.pki.store import PkiDirectory
 from gateway.samplegen import SampleParams, build
 from gateway.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
-from gateway.signature.identity import person_of, pesel_is_valid
+from gateway.signature.identity import person_of, pesel_is_valid, trusted_profile_person
 from gateway.signature.model import RevocationEvidence, RevocationStatus, SignerKind
 from gateway.signature.profile import SHA1_DIGEST, SHA1_SIGNATURE, Algorithms, locate_signature
 from gateway.signature.setup import SignatureSetupError, build_signature_stage
@@ -305,3 +305,32 @@ def test_an_out_of_date_trusted_list_stops_the_start(pki_copy: Path) -> None:
 def test_revocation_policy_names_are_checked_at_start() -> None:
     with pytest.raises(SignatureSetupError, match="hard, soft or none"):
         build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI, revocation_sc="off"))
+
+
+def _claimed(role_xml: str) -> etree._Element:
+    return etree.fromstring(
+        '<xades:SignedSignatureProperties xmlns:xades="http://uri.etsi.org/01903/v1.3.2#">'
+        "<xades:SignerRole><xades:ClaimedRoles><xades:ClaimedRole>"
+        f"{role_xml}"
+        "</xades:ClaimedRole></xades:ClaimedRoles></xades:SignerRole></xades:SignedSignatureProperties>"
+    )
+
+
+def test_the_newer_epsignature_form_names_the_person_too() -> None:
+    properties = _claimed(
+        '<EPSignature xmlns="urn:example:epuap:epsignature"><Person><FirstName>Anna</FirstName>'
+        "<LastName>Nowak</LastName><PESEL>02070803628</PESEL><AccountId>anowak</AccountId></Person>"
+        "</EPSignature>"
+    )
+    person = trusted_profile_person(properties)
+    assert (person.identifier, person.first_name, person.surname, person.epuap_account) == (
+        "02070803628",
+        "Anna",
+        "Nowak",
+        "anowak",
+    )
+
+
+def test_a_trusted_profile_without_a_person_is_refused() -> None:
+    with pytest.raises(SignatureProfile, match="PodpisZP"):
+        trusted_profile_person(_claimed("<SomethingElse>x</SomethingElse>"))
