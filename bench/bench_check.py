@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gateway.cli import parse_size
+
 if TYPE_CHECKING:
     from gateway.config import Settings
     from gateway.domain import Verdict
@@ -61,15 +63,6 @@ STAGES = ("parse", "xsd", "signature", "envelope")
 SIGNATURE_STEPS = ("locate", "certificate", "chain", "signxml", "identity", "revocation")
 SIGNXML_PARTS = ("parse", "serialise", "c14n", "digest", "rsa", "resolve", "other")
 REVOCATION_PARTS = ("request", "authority", "sign", "validate", "check")
-
-
-def parse_size(text: str) -> int:
-    units = {"KB": 1024, "K": 1024, "MB": 1024 * 1024, "M": 1024 * 1024, "B": 1}
-    value = text.strip().upper()
-    for unit, factor in units.items():
-        if value.endswith(unit):
-            return int(float(value[: -len(unit)]) * factor)
-    return int(value)
 
 
 def size_label(size: int) -> str:

@@ -48,6 +48,9 @@ import aio_pika
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 from aio_pika.abc import AbstractIncomingMessage
+from bench_check import size_label
+
+from gateway.cli import parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the samples' test PKI: the messages are signed with it and the gateway under test trusts it
@@ -65,23 +68,6 @@ START_TIMEOUT = 60.0
 
 
 # --------------------------------------------------------------------------------------------- utils
-
-
-def parse_size(text: str) -> int:
-    units = {"KB": 1024, "K": 1024, "MB": 1024 * 1024, "M": 1024 * 1024, "B": 1}
-    value = text.strip().upper()
-    for unit, factor in units.items():
-        if value.endswith(unit):
-            return int(float(value[: -len(unit)]) * factor)
-    return int(value)
-
-
-def size_label(size: int) -> str:
-    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
-        return f"{size // (1024 * 1024)}MB"
-    if size >= 1024 and size % 1024 == 0:
-        return f"{size // 1024}KB"
-    return f"{size}B"
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
