@@ -97,7 +97,6 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
         app[keys.SESSIONS], settings.amqp, on_stored=lambda outcome: metrics.responses.labels(outcome).inc()
     )
     app[keys.BROKER] = broker
-    app[keys.RELAY] = relay
     tasks = [_task(relay.run(), "outbox relay"), _task(consumer.run(), "responses consumer")]
     yield
     for task in tasks:

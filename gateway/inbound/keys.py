@@ -11,7 +11,6 @@ from gateway.config import Settings
 from gateway.metrics import Metrics
 from gateway.registry.accounts import Accounts
 from gateway.routing.broker import Broker
-from gateway.routing.relay import OutboxRelay
 from gateway.service import Intake
 from gateway.storage.documents import DocumentStore
 
@@ -22,6 +21,5 @@ STORE = web.AppKey("store", DocumentStore)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 INTAKE = web.AppKey("intake", Intake)
 BROKER = web.AppKey("broker", Broker)
-RELAY = web.AppKey("relay", OutboxRelay)
 #: rung after each commit of an accepted document, so the relay publishes without waiting to poll
 OUTBOX_DOORBELL = web.AppKey("outbox_doorbell", asyncio.Event)

@@ -13,8 +13,8 @@ from gateway.pki.store import PkiDirectory
 from gateway.pki.trusted_list import TSL_NS, TrustedListError, read_trusted_list
 from gateway.signature.model import SignerKind
 from gateway.signature.profile import Algorithms
-from gateway.signature.revocation import RevocationChecker
-from gateway.signature.stage import RevocationPolicy, SignaturePolicy, XadesVerification
+from gateway.signature.revocation import RevocationChecker, revocation_policy
+from gateway.signature.stage import SignaturePolicy, XadesVerification
 from gateway.signature.trust import TrustAnchors, load_certificates
 
 
@@ -52,15 +52,10 @@ def build_signature_stage(settings: SignatureSettings, now: datetime | None = No
             raise SignatureSetupError("signature.trusted_list_signer must hold exactly one certificate")
         anchors[SignerKind.QUALIFIED].extend(_qualified_cas(settings.trusted_list, signers[0], now))
     _refuse_shared_anchors(anchors)
-    policies = {
-        SignerKind.SC: settings.revocation_sc,
-        SignerKind.QUALIFIED: settings.revocation_qualified,
-        SignerKind.CBTD: settings.revocation_cbtd,
-        SignerKind.EPUAP: settings.revocation_epuap,
-    }
-    for kind, policy_name in policies.items():
-        if policy_name not in REVOCATION_POLICIES:
-            raise SignatureSetupError(f"signature.revocation_{kind.value} must be hard, soft or none")
+    try:
+        policies: dict[SignerKind, str] = {kind: revocation_policy(settings, kind) for kind in SignerKind}
+    except ValueError as exc:
+        raise SignatureSetupError(str(exc)) from None
     try:
         cutoff = datetime.fromisoformat(settings.cbtd_cutoff.replace("Z", "+00:00"))
     except ValueError:
@@ -76,11 +71,8 @@ def build_signature_stage(settings: SignatureSettings, now: datetime | None = No
         revocation=policies,
         max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
     )
-    revocation = RevocationChecker(pki=pki, timeout=settings.revocation_timeout_seconds)
+    revocation = RevocationChecker.from_settings(settings, pki=pki)
     return XadesVerification(policy, revocation)
-
-
-REVOCATION_POLICIES = frozenset({RevocationPolicy.HARD, RevocationPolicy.SOFT, RevocationPolicy.NONE})
 
 
 def _refuse_shared_anchors(anchors: dict[SignerKind, list[x509.Certificate]]) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -174,15 +174,6 @@ class DocumentStore:
         )
         async with translate_database_errors(), self._sessions() as session:
             return [receipt_of(d) for d in (await session.scalars(statement)).all()]
-
-    async def payload(self, reference: str) -> bytes | None:
-        async with translate_database_errors(), self._sessions() as session:
-            return await session.scalar(select(Payload.body).where(Payload.reference == reference))
-
-    async def counts(self) -> dict[str, int]:
-        async with translate_database_errors(), self._sessions() as session:
-            rows = await session.execute(select(Document.status, func.count()).group_by(Document.status))
-            return {status: count for status, count in rows.all()}
 
     async def _insert(self, submission: Submission, verdict: Verdict, key: str | None) -> Receipt:
         reference = str(uuid.uuid4())
