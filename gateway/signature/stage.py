@@ -49,6 +49,10 @@ class RevocationSource(Protocol):
     ) -> RevocationEvidence: ...
 
 
+#: how the certificates of a chain are named in refusals and warnings
+ROLES = ("signing certificate", "issuing CA of the signing certificate")
+
+
 class RevocationPolicy:
     HARD = "hard"  # no answer: CERT_STATUS_UNKNOWN (503, retry later)
     SOFT = "soft"  # no answer: accepted, with a warning
@@ -110,28 +114,37 @@ class XadesVerification:
     def _revocation_status(
         self, chain: TrustedChain, at: datetime
     ) -> tuple[RevocationEvidence | None, tuple[str, ...]]:
+        """Every certificate of the chain below its anchor, the signing certificate first; what the
+        signing certificate's check relied on is the evidence shown in the receipt."""
         policy = self._policy.revocation.get(chain.kind, RevocationPolicy.HARD)
-        if policy == RevocationPolicy.NONE or len(chain.certificates) < 2:
+        if policy == RevocationPolicy.NONE:
             return None, ()
+        pairs = zip(chain.certificates[:-1], chain.certificates[1:], strict=True)
+        results = [
+            self._status_of(certificate, issuer, ROLES[min(index, 1)], policy, at)
+            for index, (certificate, issuer) in enumerate(pairs)
+        ]
+        evidence = results[0][0] if results else None
+        return evidence, tuple(warning for _, said in results for warning in said)
+
+    def _status_of(
+        self, certificate: x509.Certificate, issuer: x509.Certificate, role: str, policy: str, at: datetime
+    ) -> tuple[RevocationEvidence | None, tuple[str, ...]]:
         try:
             if self._revocation is None:
                 raise RevocationUnavailable("no revocation checking is configured")
-            evidence = self._revocation.check(chain.signer, chain.issuer, at=at)
+            evidence = self._revocation.check(certificate, issuer, at=at)
         except RevocationUnavailable as exc:
             if policy == RevocationPolicy.SOFT:
-                return None, (
-                    f"REVOCATION_UNCHECKED: the certificate's status could not be obtained ({exc})",
-                )
-            raise CertStatusUnknown(
-                f"the certificate's revocation status could not be obtained: {exc}"
-            ) from None
+                return None, (f"REVOCATION_UNCHECKED: the {role}'s status could not be obtained ({exc})",)
+            raise CertStatusUnknown(f"the {role}'s revocation status could not be obtained: {exc}") from None
         if evidence.status is RevocationStatus.GOOD:
             return evidence, ()
         if evidence.revoked_at is not None and evidence.revoked_at > at:
             # revoked after the message arrived: it was signed and received while still good
             return evidence, (
-                f"CERT_REVOKED_LATER: the certificate was revoked at {evidence.revoked_at.isoformat()}",
+                f"CERT_REVOKED_LATER: the {role} was revoked at {evidence.revoked_at.isoformat()}",
             )
         what = "suspended (certificateHold)" if evidence.status is RevocationStatus.HOLD else "revoked"
         when = f" since {evidence.revoked_at.isoformat()}" if evidence.revoked_at else ""
-        raise CertRevoked(f"the signing certificate is {what}{when} ({evidence.source}: {evidence.location})")
+        raise CertRevoked(f"the {role} is {what}{when} ({evidence.source}: {evidence.location})")

@@ -334,3 +334,83 @@ def test_the_newer_epsignature_form_names_the_person_too() -> None:
 def test_a_trusted_profile_without_a_person_is_refused() -> None:
     with pytest.raises(SignatureProfile, match="PodpisZP"):
         trusted_profile_person(_claimed("<SomethingElse>x</SomethingElse>"))
+
+
+def _certificate(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
+    ca: bool,
+) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    if not ca:
+        name = x509.Name([*name, x509.NameAttribute(NameOID.SERIAL_NUMBER, "PNOPL-44051401359")])
+    issuer_name, issuer_key = issuer if issuer else (name, key)
+    usage = dict.fromkeys(
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
+    usage.update(
+        {"key_cert_sign": ca, "crl_sign": ca, "digital_signature": not ca, "content_commitment": not ca}
+    )
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.now(UTC) - timedelta(days=1))
+        .not_valid_after(datetime.now(UTC) + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(**usage), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+class _RevokedSerials:
+    def __init__(self, revoked: set[int]) -> None:
+        self.revoked = revoked
+        self.asked: list[int] = []
+
+    def check(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
+        self.asked.append(cert.serial_number)
+        status = RevocationStatus.REVOKED if cert.serial_number in self.revoked else RevocationStatus.GOOD
+        return RevocationEvidence(
+            status, "ocsp", f"test:{cert.serial_number}", at, revoked_at=at - timedelta(days=2)
+        )
+
+
+@pytest.mark.parametrize("revoked", ["none", "intermediate"])
+def test_every_certificate_below_the_anchor_is_checked(tmp_path: Path, revoked: str) -> None:
+    root_key, middle_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    root = _certificate("Test Root", root_key, None, ca=True)
+    middle = _certificate("Test Intermediate", middle_key, (root.subject, root_key), ca=True)
+    leaf = _certificate("Jan Kowalski", leaf_key, (middle.subject, middle_key), ca=False)
+    anchor = tmp_path / "root.pem"
+    anchor.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    source = _RevokedSerials({middle.serial_number} if revoked == "intermediate" else set())
+    stage = XadesVerification(build_signature_stage(SignatureSettings(sc_anchors=(anchor,))).policy, source)
+    body = sign_xades(
+        build("CC015C", SampleParams()), leaf_key, leaf, signing_time=datetime.now(UTC), chain=[middle]
+    )
+    schema = load_catalog([ROOT / "schemas" / "sxml"]).resolve(
+        "{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW
+    )
+    parsed = parse(body, ParsingSettings())
+    if revoked == "intermediate":
+        with pytest.raises(CertRevoked, match="issuing CA"):
+            stage.verify(parsed, schema, datetime.now(UTC))
+        return
+    content = stage.verify(parsed, schema, datetime.now(UTC))
+    assert source.asked == [leaf.serial_number, middle.serial_number]
+    assert content.revocation is not None and content.revocation.location == f"test:{leaf.serial_number}"
