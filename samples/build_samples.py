@@ -33,37 +33,29 @@ class Sample:
     signer: str | None = None
 
 
-def ncts(message_type: str, number: int, items: int = 2, **extra: object) -> SampleParams:
+def _params(
+    prefix: str, reference: str, party: str, message_type: str, number: int, items: int, **extra: object
+) -> SampleParams:
     return SampleParams(
         items=items,
-        message_id=f"NCTS2-{message_type}-{number:04d}",
-        reference=f"26PLTRN{number:010d}",
-        party=NCTS_PARTY,
+        message_id=f"{prefix}-{message_type}-{number:04d}",
+        reference=reference,
+        party=party,
         seed=number,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def ncts(message_type: str, number: int, items: int = 2, **extra: object) -> SampleParams:
+    return _params("NCTS2", f"26PLTRN{number:010d}", NCTS_PARTY, message_type, number, items, **extra)
 
 
 def aes(message_type: str, number: int, items: int = 3, **extra: object) -> SampleParams:
-    return SampleParams(
-        items=items,
-        message_id=f"AES-{message_type}-{number:04d}",
-        reference=f"26PLEXP{number:010d}",
-        party=NCTS_PARTY,
-        seed=number,
-        **extra,  # type: ignore[arg-type]
-    )
+    return _params("AES", f"26PLEXP{number:010d}", NCTS_PARTY, message_type, number, items, **extra)
 
 
 def emcs(message_type: str, number: int, items: int = 3, **extra: object) -> SampleParams:
-    return SampleParams(
-        items=items,
-        message_id=f"EMCS-{message_type}-{number:04d}",
-        reference=f"LRN-2026-{number:06d}",
-        party=EXCISE,
-        seed=number,
-        **extra,  # type: ignore[arg-type]
-    )
+    return _params("EMCS", f"LRN-2026-{number:06d}", EXCISE, message_type, number, items, **extra)
 
 
 NOT_INBOUND = "errors/SCHEMA_NOT_INBOUND"

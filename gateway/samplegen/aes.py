@@ -22,6 +22,7 @@ from gateway.samplegen.model import Builder, SampleParams
 from gateway.samplegen.xmlbuild import (
     COMMODITIES,
     PACKAGES,
+    additional_information,
     alnum,
     filler_chunks,
     mass,
@@ -110,19 +111,12 @@ def _representative(parent: etree._Element, params: SampleParams) -> None:
 def _additional_information(
     item: etree._Element, rng: random.Random, params: SampleParams, index: int, base: int
 ) -> None:
-    number = 0
-    for _ in range(base):
-        number += 1
-        info = sub(item, "AdditionalInformation")
-        sub(info, "sequenceNumber", str(number))
-        sub(info, "code", rng.choice(_INFO_CODES))
-        sub(info, "text", _LOREM[: rng.randint(40, len(_LOREM))].strip())
-    for chunk in filler_chunks(_FILLER, params.filler, index * 97, _TEXT_MAX, _ADDITIONAL_MAX - base):
-        number += 1
-        info = sub(item, "AdditionalInformation")
-        sub(info, "sequenceNumber", str(number))
-        sub(info, "code", "00100")
-        sub(info, "text", chunk)
+    for number in range(1, base + 1):
+        code = rng.choice(_INFO_CODES)
+        additional_information(item, number, code, _LOREM[: rng.randint(40, len(_LOREM))].strip())
+    chunks = filler_chunks(_FILLER, params.filler, index * 97, _TEXT_MAX, _ADDITIONAL_MAX - base)
+    for number, chunk in enumerate(chunks, start=base + 1):
+        additional_information(item, number, "00100", chunk)
 
 
 def _goods_shipment(root: etree._Element, params: SampleParams, rng: random.Random) -> None:

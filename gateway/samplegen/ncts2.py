@@ -29,6 +29,7 @@ from gateway.samplegen.model import Builder, SampleParams
 from gateway.samplegen.xmlbuild import (
     COMMODITIES,
     PACKAGES,
+    additional_information,
     alnum,
     filler_chunks,
     filler_slice,
@@ -308,19 +309,12 @@ def _document(parent: etree._Element, tag: str, sequence: int, kind: str, refere
 def _additional_information(
     item: etree._Element, rng: random.Random, rest: int, index: int, base: int
 ) -> None:
-    number = 0
-    for _ in range(base):
-        number += 1
-        info = sub(item, "AdditionalInformation")
-        sub(info, "sequenceNumber", str(number))
-        sub(info, "code", rng.choice(_INFO_CODES))
-        sub(info, "text", "Goods in free circulation, carried under the cover of this transit declaration.")
-    for chunk in filler_chunks(_FILLER, rest, index * 89, _TEXT_MAX, _ADDITIONAL_MAX - base):
-        number += 1
-        info = sub(item, "AdditionalInformation")
-        sub(info, "sequenceNumber", str(number))
-        sub(info, "code", "00200")
-        sub(info, "text", chunk)
+    text = "Goods in free circulation, carried under the cover of this transit declaration."
+    for number in range(1, base + 1):
+        additional_information(item, number, rng.choice(_INFO_CODES), text)
+    chunks = filler_chunks(_FILLER, rest, index * 89, _TEXT_MAX, _ADDITIONAL_MAX - base)
+    for number, chunk in enumerate(chunks, start=base + 1):
+        additional_information(item, number, "00200", chunk)
 
 
 def _packaging(item: etree._Element, params: SampleParams, rng: random.Random, index: int, count: int) -> int:

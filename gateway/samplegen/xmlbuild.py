@@ -89,3 +89,11 @@ COMMODITIES = (
     ("040690", "99", "Cheese, other"),
     ("730890", "98", "Structures of iron or steel"),
 )
+
+
+def additional_information(parent: etree._Element, number: int, code: str, text: str) -> None:
+    """One AdditionalInformation block, as NCTS and AES messages carry them per goods item."""
+    info = sub(parent, "AdditionalInformation")
+    sub(info, "sequenceNumber", str(number))
+    sub(info, "code", code)
+    sub(info, "text", text)
