@@ -32,10 +32,10 @@ from gateway.validation.catalog import load_catalog
 log = logging.getLogger(__name__)
 
 
-def build_checks(settings: Settings) -> Checks:
+def build_checks(settings: Settings, pki: PkiDirectory | None = None) -> Checks:
     return Checks(
         catalog=load_catalog(settings.catalog.paths),
-        signature=build_signature_stage(settings.signature),
+        signature=build_signature_stage(settings.signature, pki=pki),
         parsing=settings.parsing,
     )
 
@@ -53,7 +53,9 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
         app.cleanup_ctx.append(_broker)
     add_routes(app)
     if settings.signature.pki_dir is not None:
-        add_pki_routes(app, PkiDirectory(settings.signature.pki_dir))
+        # one object for the routes and the revocation checker: one set of locks over the folder
+        app[keys.PKI] = PkiDirectory(settings.signature.pki_dir)
+        add_pki_routes(app, app[keys.PKI])
     return app
 
 
@@ -72,7 +74,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _intake(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    checks = await asyncio.to_thread(build_checks, settings)
+    checks = await asyncio.to_thread(build_checks, settings, app.get(keys.PKI))
     executor = ThreadPoolExecutor(settings.server.check_threads, thread_name_prefix="checks")
     app[keys.INTAKE] = Intake(
         checks, app[keys.STORE], executor, app[keys.METRICS], on_committed=app[keys.OUTBOX_DOORBELL].set

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.config import Settings
 from gateway.metrics import Metrics
+from gateway.pki.store import PkiDirectory
 from gateway.registry.accounts import Accounts
 from gateway.routing.broker import Broker
 from gateway.service import Intake
@@ -23,3 +24,5 @@ INTAKE = web.AppKey("intake", Intake)
 BROKER = web.AppKey("broker", Broker)
 #: rung after each commit of an accepted document, so the relay publishes without waiting to poll
 OUTBOX_DOORBELL = web.AppKey("outbox_doorbell", asyncio.Event)
+#: the demo PKI a gateway with ``signature.pki_dir`` trusts and serves
+PKI = web.AppKey("pki", PkiDirectory)

@@ -22,9 +22,14 @@ class SignatureSetupError(Exception):
     """The configured trust cannot be loaded: a start-up failure."""
 
 
-def build_signature_stage(settings: SignatureSettings, now: datetime | None = None) -> XadesVerification:
+def build_signature_stage(
+    settings: SignatureSettings, now: datetime | None = None, pki: PkiDirectory | None = None
+) -> XadesVerification:
+    """``pki``: the demo PKI object to share with whatever else serves it (one set of locks over
+    its folder); made from ``settings.pki_dir`` when not given."""
     now = now or datetime.now(UTC)
-    pki = PkiDirectory(settings.pki_dir) if settings.pki_dir else None
+    if pki is None and settings.pki_dir is not None:
+        pki = PkiDirectory(settings.pki_dir)
     anchors: dict[SignerKind, list[x509.Certificate]] = {kind: [] for kind in SignerKind}
     anchors[SignerKind.SC].extend(load_certificates(settings.sc_anchors))
     anchors[SignerKind.EPUAP].extend(load_certificates(settings.epuap_anchors))
