@@ -158,12 +158,9 @@ def signature_steps(
     parsed: ParsedDocument, schema: MessageSchema, received_at: datetime, checks: Checks
 ) -> tuple[SignedContent, dict[str, float]]:
     """What ``XadesVerification.verify`` does, step by step, timed (seconds)."""
-    from cryptography.hazmat.primitives import hashes
-
-    from gateway.domain import Signer
     from gateway.signature.identity import person_of
     from gateway.signature.profile import locate_signature
-    from gateway.signature.stage import SignedContent
+    from gateway.signature.stage import SignedContent, signer_of
     from gateway.signature.trust import build_chain, check_key
     from gateway.signature.xades import signing_certificate, verify_xades
 
@@ -187,7 +184,7 @@ def signature_steps(
     t6 = time.perf_counter()
     signed = SignedContent(
         root=verified.signed_root,
-        signer=Signer(chain.kind.value, person.identifier, signer.fingerprint(hashes.SHA256()).hex()),
+        signer=signer_of(chain.kind, person, signer),
         revocation=evidence,
     )
     times = dict(

@@ -276,12 +276,19 @@ async def purge(vhost_url: str, queue_name: str) -> int:
 
 
 async def make_token(db_url: str, login: str) -> tuple[str, int]:
+    """An account and its token; the samples' registry (whose persons sign the messages) is loaded
+    into the database first if it is not there yet."""
     from gateway.config import DatabaseSettings
+    from gateway.errors import RegistryConflict
     from gateway.registry.accounts import Accounts
+    from gateway.registry.registry import Registry
+    from gateway.samplegen.registry import seed_sample_registry
     from gateway.storage.database import create_engine, session_factory
 
     engine = create_engine(DatabaseSettings(url=db_url, pool_size=1))
     try:
+        with contextlib.suppress(RegistryConflict):
+            await seed_sample_registry(Registry(session_factory(engine)))
         accounts = Accounts(session_factory(engine))
         view = await accounts.add(login)
         return await accounts.issue_token(login), view.id
@@ -441,10 +448,13 @@ class Bare:
     messages_per_s: float = 0.0
     mean_ms: dict[str, float] = field(default_factory=dict)
     queued: int = 0
+    cached_rights_us: float = float("nan")
 
 
 #: timed per message in the bare loop: the check's stages, the whole check, store, publish
-BARE_STAGES = ("parse", "xsd", "signature", "envelope", "check", "store", "publish")
+BARE_STAGES = ("parse", "xsd", "signature", "envelope", "check", "rights", "store", "publish")
+#: cached rights answers timed per size, to show what a cache hit costs against the round trip
+CACHED_RIGHTS_ROUNDS = 2000
 
 
 async def bare_cost(
@@ -456,6 +466,9 @@ async def bare_cost(
     from gateway.config import Settings
     from gateway.domain import Sender, Submission
     from gateway.pipeline import check
+    from gateway.registry.check import RightsCheck
+    from gateway.registry.lookup import RegistryLookup
+    from gateway.registry.rights import load_rights_table
     from gateway.routing.broker import Broker
     from gateway.storage.database import create_engine, session_factory
     from gateway.storage.documents import DocumentStore, StoreOutcome, outbox_headers
@@ -468,6 +481,9 @@ async def bare_cost(
     sender = Sender(account_id, "bare@bench.test")
     engine = create_engine(settings.database)
     store = DocumentStore(session_factory(engine))
+    table = load_rights_table(settings.registry.rights_table)
+    # uncached: every message pays the registry's one round trip, the most the check may cost
+    rights = RightsCheck(table, RegistryLookup(session_factory(engine), cache_seconds=0))
     broker = Broker(settings.amqp)
     result = Bare(size, len(bodies[0]), len(bodies))
     stages: dict[str, list[float]] = {name: [] for name in BARE_STAGES}
@@ -479,6 +495,8 @@ async def bare_cost(
         # pipeline.check, stage by stage (parse, catalog+XSD, signature, envelope)
         verdict, check_stages = staged_check(body, received_at, checks)
         t1 = time.perf_counter()
+        verdict = await rights.apply(verdict, received_at)
+        t_rights = time.perf_counter()
         if not verdict.accepted or verdict.route is None:
             errors[f"check {verdict.refusal}"] += 1
             if errors[f"check {verdict.refusal}"] == 1:
@@ -503,7 +521,8 @@ async def bare_cost(
             for name, seconds in check_stages.items():
                 stages[name].append(seconds)
             stages["check"].append(t1 - t0)
-            stages["store"].append(t2 - t1)
+            stages["rights"].append(t_rights - t1)
+            stages["store"].append(t2 - t_rights)
             stages["publish"].append(t3 - t2)
 
     # the staged check must decide exactly as pipeline.check does
@@ -520,6 +539,10 @@ async def bare_cost(
         for body in bodies:
             await one(body, record=True)
         result.seconds = time.perf_counter() - begin
+        result.cached_rights_us = await cached_rights_cost(
+            RightsCheck(table, RegistryLookup(session_factory(engine), cache_seconds=3600)),
+            staged_check(warmup[0], datetime.now(UTC), checks)[0],
+        )
     finally:
         await broker.close()
         await engine.dispose()
@@ -529,6 +552,20 @@ async def bare_cost(
     result.mean_ms = {name: statistics.fmean(v) * 1000 if v else float("nan") for name, v in stages.items()}
     result.queued = await purge(vhost_url, queue_name) - len(warmup)  # drain what was published
     return result
+
+
+async def cached_rights_cost(rights: Any, verdict: Any) -> float:
+    """Microseconds per rights check when the registry's answer is cached (decision included)."""
+    await rights.lookup.refresh()
+    at = datetime.now(UTC)
+    await rights.apply(verdict, at)
+    begin = time.perf_counter()
+    for _ in range(CACHED_RIGHTS_ROUNDS):
+        decided = await rights.apply(verdict, at)
+    elapsed = time.perf_counter() - begin
+    if rights.lookup.queries != 1 or not decided.accepted:
+        raise RuntimeError("the cached rights check asked the database again, or refused")
+    return elapsed / CACHED_RIGHTS_ROUNDS * 1e6
 
 
 # ------------------------------------------------------------------------------------ report
@@ -572,7 +609,7 @@ def report(e2e: Sequence[EndToEnd], bare: Sequence[Bare]) -> str:
         )
     out = ["End-to-end (HTTP → gateway → PostgreSQL → outbox relay → RabbitMQ)", table(rows), ""]
     rows = [["size", "n", "ok", "errors", "msg/s", "MB/s", "check ms", "parse", "XSD", "signature",
-             "envelope", "store ms", "publish ms", "queued"]]  # fmt: skip
+             "envelope", "rights ms", "cached µs", "store ms", "publish ms", "queued"]]  # fmt: skip
     for b in bare:
         rows.append(
             [
@@ -587,13 +624,16 @@ def report(e2e: Sequence[EndToEnd], bare: Sequence[Bare]) -> str:
                 f"{b.mean_ms['xsd']:.2f}",
                 f"{b.mean_ms['signature']:.2f}",
                 f"{b.mean_ms['envelope']:.2f}",
+                f"{b.mean_ms['rights']:.2f}",
+                f"{b.cached_rights_us:.1f}",
                 f"{b.mean_ms['store']:.2f}",
                 f"{b.mean_ms['publish']:.2f}",
                 str(b.queued),
             ]
         )
     out += [
-        "Bare cost (in-process, one at a time: check (parse, catalog+XSD, signature, envelope) → store → "
+        "Bare cost (in-process, one at a time: check (parse, catalog+XSD, signature, envelope) → rights "
+        "(one registry query, uncached; 'cached µs': the same check on a cached answer) → store → "
         "publish with confirm)",
         table(rows),
         "",

@@ -19,6 +19,10 @@ from gateway.metrics import Metrics
 from gateway.pipeline import Checks
 from gateway.pki.store import PkiDirectory
 from gateway.registry.accounts import Accounts
+from gateway.registry.check import RightsCheck
+from gateway.registry.lookup import RegistryLookup
+from gateway.registry.registry import Registry
+from gateway.registry.rights import load_rights_table
 from gateway.routing.broker import Broker
 from gateway.routing.relay import OutboxRelay
 from gateway.routing.responses import ResponseConsumer
@@ -68,7 +72,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[keys.SESSIONS] = sessions
     app[keys.STORE] = DocumentStore(sessions)
     app[keys.ACCOUNTS] = Accounts(sessions)
+    registry_settings = app[keys.SETTINGS].registry
+    lookup = RegistryLookup(
+        sessions, cache_seconds=registry_settings.cache_seconds, cache_size=registry_settings.cache_size
+    )
+    app[keys.REGISTRY_LOOKUP] = lookup
+    app[keys.REGISTRY] = Registry(sessions, on_change=lookup.forget)
+    watcher = _task(lookup.watch(), "registry generation watcher")
     yield
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
     await engine.dispose()
 
 
@@ -76,8 +90,14 @@ async def _intake(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     checks = await asyncio.to_thread(build_checks, settings, app.get(keys.PKI))
     executor = ThreadPoolExecutor(settings.server.check_threads, thread_name_prefix="checks")
+    rights = RightsCheck(load_rights_table(settings.registry.rights_table), app[keys.REGISTRY_LOOKUP])
     app[keys.INTAKE] = Intake(
-        checks, app[keys.STORE], executor, app[keys.METRICS], on_committed=app[keys.OUTBOX_DOORBELL].set
+        checks,
+        rights,
+        app[keys.STORE],
+        executor,
+        app[keys.METRICS],
+        on_committed=app[keys.OUTBOX_DOORBELL].set,
     )
     yield
     executor.shutdown(wait=False, cancel_futures=True)

@@ -18,6 +18,9 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.config import ConfigError, Settings, load_settings
+from gateway.domain import Verdict
+from gateway.errors import GatewayError
+from gateway.registry.rights import RightsTableError
 from gateway.signature.setup import SignatureSetupError
 from gateway.storage.database import is_sqlite
 from gateway.validation.catalog import CatalogError
@@ -25,7 +28,16 @@ from gateway.validation.catalog import CatalogError
 log = logging.getLogger("gateway")
 
 #: what a user can get wrong or a service can lack: reported in one line, exit 2
-USER_ERRORS = (OSError, ValueError, SQLAlchemyError, CatalogError, SignatureSetupError, ConfigError)
+USER_ERRORS = (
+    OSError,
+    ValueError,
+    SQLAlchemyError,
+    CatalogError,
+    SignatureSetupError,
+    ConfigError,
+    RightsTableError,
+    GatewayError,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,6 +144,10 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     generate.set_defaults(run=_samples_generate)
+    samples.add_parser(
+        "registry",
+        help="load the registry the samples were made for (TEST persons, Podmioty, representations)",
+    ).set_defaults(run=_samples_registry)
     return parser
 
 
@@ -190,15 +206,36 @@ def _serve_worker(settings: Settings, index: int) -> None:
     )
 
 
-def _check(args: argparse.Namespace, settings: Settings) -> int:
+async def _checked_with_rights(paths: Sequence[Path], settings: Settings) -> list[Verdict]:
+    """The full offline verdicts, the rights included (asked of the configured database)."""
     from gateway.app import build_checks
     from gateway.pipeline import check
+    from gateway.registry.check import RightsCheck
+    from gateway.registry.lookup import RegistryLookup
+    from gateway.registry.rights import load_rights_table
+    from gateway.storage.database import create_engine, session_factory
 
-    checks = build_checks(settings)
-    now = datetime.now(UTC)
+    checks = await asyncio.to_thread(build_checks, settings)
+    if settings.database.migrate_on_start:
+        from gateway.storage.migrations import upgrade
+
+        await asyncio.to_thread(upgrade, settings.database.url)
+    engine = create_engine(settings.database)
+    try:
+        rights = RightsCheck(
+            load_rights_table(settings.registry.rights_table),
+            RegistryLookup(session_factory(engine), cache_seconds=0),
+        )
+        now = datetime.now(UTC)
+        return [await rights.apply(check(path.read_bytes(), now, checks), now) for path in paths]
+    finally:
+        await engine.dispose()
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    verdicts = asyncio.run(_checked_with_rights(args.files, settings))
     failures = 0
-    for path in args.files:
-        verdict = check(path.read_bytes(), now, checks)
+    for path, verdict in zip(args.files, verdicts, strict=True):
         failures += not verdict.accepted
         envelope = verdict.envelope
         if args.json:
@@ -215,6 +252,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                         "acting_for": envelope.acting_for if envelope else None,
                         "signer": verdict.signer.as_dict() if verdict.signer else None,
                         "revocation": verdict.revocation.as_dict() if verdict.revocation else None,
+                        "rights": verdict.rights.as_dict() if verdict.rights else None,
                         "digest": verdict.digest,
                         "warnings": list(verdict.warnings),
                         "errors": [e.as_dict() for e in verdict.errors],
@@ -233,6 +271,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                 else ""
             )
             print(f"      signed by {signer.kind} {signer.person} ({signer.certificate[:16]}…){checked}")
+        if verdict.rights:
+            rights = verdict.rights
+            used = (
+                f" {rights.representation.id} ({rights.representation.scope})"
+                if rights.representation
+                else ""
+            )
+            print(f"      rights: {rights.basis}{used}")
         for error in verdict.errors:
             where = f"{error.line or '?'}:{error.column or '?'}"
             print(f"      {error.code} at {where} {error.path or ''}: {error.message}")
@@ -274,6 +320,27 @@ def _samples_generate(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.buffer.write(body)
     return 0
+
+
+def _samples_registry(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.registry.registry import Registry
+    from gateway.samplegen.registry import seed_sample_registry
+    from gateway.storage.database import create_engine, session_factory
+
+    async def load() -> int:
+        if settings.database.migrate_on_start:
+            from gateway.storage.migrations import upgrade
+
+            await asyncio.to_thread(upgrade, settings.database.url)
+        engine = create_engine(settings.database)
+        try:
+            await seed_sample_registry(Registry(session_factory(engine)))
+        finally:
+            await engine.dispose()
+        print(f"the samples' registry is loaded ({_redact(settings.database.url)})")
+        return 0
+
+    return _run(load())
 
 
 def parse_size(text: str) -> int:

@@ -95,6 +95,17 @@ class SignatureSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RegistrySettings:
+    """The e-Klient SC registry and the rights check (docs/registry.md)."""
+
+    #: which message types need which rights
+    rights_table: Path = PROJECT_ROOT / "schemas" / "rights.toml"
+    #: how often other processes' registry changes are looked for; 0 turns the rights cache off
+    cache_seconds: float = 1.0
+    cache_size: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -103,6 +114,7 @@ class Settings:
     parsing: ParsingSettings = field(default_factory=ParsingSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     signature: SignatureSettings = field(default_factory=SignatureSettings)
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
@@ -120,6 +132,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "parsing": ParsingSettings,
     "catalog": CatalogSettings,
     "signature": SignatureSettings,
+    "registry": RegistrySettings,
 }
 
 
@@ -172,6 +185,8 @@ def _coerce(kind: Any, value: Any, name: str, base_dir: Path) -> Any:
             return kind(value)
         if kind is str:
             return str(value)
+        if kind is Path:
+            return (base_dir / str(value)).resolve()
         if kind == Path | None:
             return (base_dir / str(value)).resolve() if value not in (None, "") else None
         if kind == tuple[Path, ...]:

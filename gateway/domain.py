@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from gateway.errors import ErrorDetail
+from gateway.registry.model import Application, Decision
 from gateway.signature.model import RevocationEvidence
 
 INBOUND_EXCHANGE = "sisc.inbound"
@@ -14,13 +16,18 @@ OUTBOUND_EXCHANGE = "sisc.outbound"
 DEAD_LETTER_EXCHANGE = "sisc.dlx"
 DEAD_LETTER_QUEUE = "sisc.dead"
 RESPONSES_QUEUE = "gateway.responses"
+#: the systems whose messages are routed to a queue
 SYSTEMS = ("NCTS2", "AES", "EMCSPL2")
+#: registration applications to the e-Klient SC registry: stored for an officer, never routed
+REGISTRY_SYSTEM = "SZPROT"
 
 
 class Status(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     ROUTED = "routed"
+    #: a registration application (SZPROT) waiting for an officer's decision
+    PENDING = "pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,8 @@ class Sender:
 
     account_id: int
     login: str
+    #: operators may call the registry administration API
+    operator: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +50,25 @@ class Submission:
 @dataclass(frozen=True, slots=True)
 class Signer:
     kind: str  # sc | qualified | epuap | cbtd
-    person: str  # ID SISC or PESEL
+    #: ID SISC once the registry knows the person; until then what the signature carries
+    person: str
     certificate: str  # SHA-256 fingerprint
+    #: the identifier the signature itself carries (certificate or PodpisZP) and its scheme
+    identifier: str | None = None
+    scheme: str | None = None  # PESEL | NIP | CN
+    issuer: str | None = None  # RFC 4514
+    serial: str | None = None  # upper-case hex
 
-    def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "person": self.person, "certificate": self.certificate}
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "kind": self.kind,
+            "person": self.person,
+            "certificate": self.certificate,
+            "identifier": self.identifier,
+            "scheme": self.scheme,
+            "issuer": self.issuer,
+            "serial": self.serial,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +124,10 @@ class Verdict:
     refusal: str | None = None
     #: False for documents that must not be kept (unparseable, or forbidden constructs)
     storable: bool = True
+    #: the rights check's decision (set after the registry was asked)
+    rights: Decision | None = None
+    #: a registration application's content (SZPROT), read from the verified content
+    application: Application | None = None
 
     @property
     def accepted(self) -> bool:
@@ -115,8 +142,15 @@ class Receipt:
     status: Status
     received_at: datetime
     verdict: Verdict
-    representation: str | None = None
     responses: tuple[dict[str, object], ...] = field(default=())
+    #: the recorded rights decision (``Decision.as_dict``)
+    rights: Mapping[str, object] | None = None
+
+    @property
+    def representation(self) -> str | None:
+        """The id of the representation that allowed it; None where none was needed."""
+        value = self.rights.get("representation") if self.rights else None
+        return str(value) if value is not None else None
 
     def as_dict(self) -> dict[str, object]:
         verdict, envelope = self.verdict, self.verdict.envelope
@@ -134,6 +168,7 @@ class Receipt:
             "revocation": verdict.revocation.as_dict() if verdict.revocation else None,
             "acting_for": envelope.acting_for if envelope else None,
             "representation": self.representation,
+            "rights": dict(self.rights) if self.rights else None,
             "route": verdict.route.as_dict() if verdict.route else None,
             "warnings": list(verdict.warnings),
         }

@@ -168,9 +168,31 @@ class DuplicateConflict(DocumentRejected):
     code, status, title = "DUPLICATE_CONFLICT", 409, "Message identifier already used with other content"
 
 
-class RegistryFieldExternal(GatewayError):
+class ApplicationRejected(DocumentRejected):
+    """An officer rejected a registration application (SZPROT); shown in its receipt."""
+
+    code, status, title = "APPLICATION_REJECTED", 422, "Application rejected by the customs office"
+
+
+# --- registry administration (CLI and /api/v1/admin) ------------------------------------------
+
+
+class RegistryError(RequestError):
+    """A registry change that cannot be made as asked."""
+
+    code, status, title = "REGISTRY_INVALID", 422, "Registry change not valid"
+
+
+class RegistryConflict(RegistryError):
+    code, status, title = "REGISTRY_CONFLICT", 409, "Registry entry exists already or is in use"
+
+
+class RegistryNotFound(RegistryError):
+    code, status, title = "REGISTRY_NOT_FOUND", 404, "No such registry entry"
+
+
+class RegistryFieldExternal(RegistryError):
     code, status, title = "REGISTRY_FIELD_EXTERNAL", 409, "Field comes from KRS or CEiDG"
-    store_rejected = False
 
 
 def error_classes() -> list[type[GatewayError]]:

@@ -4,20 +4,26 @@
 check`` or, in the server, from a worker thread.  Storing, routing and answering happen around it,
 at the edges (:mod:`gateway.service`).
 
-    parse (hardened) -> classify (catalog) -> XSD -> signature -> envelope -> route
+    parse (hardened) -> classify (catalog) -> XSD -> signature -> envelope (+ application) -> route
 
 The signature stage hands on only what it verified; the envelope is read from that and nothing
-else.  The rights check slots in between envelope and route.
+else.  The rights check needs the registry, so it runs after ``check``, in the service
+(:mod:`gateway.registry.check`), before anything is stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from lxml import etree
+
 from gateway.config import ParsingSettings
-from gateway.domain import Envelope, Identification, Route, Verdict
+from gateway.domain import REGISTRY_SYSTEM, Envelope, Identification, Route, Verdict
 from gateway.errors import DocumentRejected, ErrorDetail, SchemaInvalid
+from gateway.registry.applications import read_application
+from gateway.registry.model import Application
 from gateway.signature.stage import SignatureStage, SignedContent
 from gateway.validation.catalog import Catalog, MessageSchema
 from gateway.validation.parsing import ParsedDocument, digest_of, parse
@@ -48,9 +54,11 @@ def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
         signed = checks.signature.verify(parsed, schema, received_at)
         known = replace(known, signer=signed.signer, warnings=signed.warnings, revocation=signed.revocation)
         envelope = read_envelope(signed, schema)
-        known = replace(known, envelope=envelope)
+        known = replace(known, envelope=envelope, application=read_content(signed, schema))
     except DocumentRejected as refusal:
         return _refused(known, refusal)
+    if not schema.routed:
+        return known
     return replace(known, route=Route.inbound(envelope.system, envelope.message_type))
 
 
@@ -103,6 +111,17 @@ def read_envelope(signed: SignedContent, schema: MessageSchema) -> Envelope:
         acting_for=acting_for,
         acting_role=acting_role,
     )
+
+
+#: systems whose messages carry content the gateway itself acts on, and how it is read
+CONTENT_READERS: Mapping[str, Callable[[etree._Element], Application]] = {
+    REGISTRY_SYSTEM: read_application,
+}
+
+
+def read_content(signed: SignedContent, schema: MessageSchema) -> Application | None:
+    reader = CONTENT_READERS.get(schema.system)
+    return reader(signed.root) if reader is not None else None
 
 
 def _identify(schema: MessageSchema) -> Identification:

@@ -1,4 +1,4 @@
-"""The application service: checks a submission, stores it, wakes the relay.
+"""The application service: checks a submission, asks the registry, stores it, wakes the relay.
 
 The checks are CPU work (parsing and validating megabytes of XML), so they run in a thread pool
 and the event loop stays free for other requests.
@@ -17,6 +17,7 @@ from enum import Enum
 from gateway.domain import Receipt, Sender, Submission, Verdict
 from gateway.metrics import Metrics
 from gateway.pipeline import Checks, check
+from gateway.registry.check import RightsCheck
 from gateway.storage.documents import DocumentStore, StoreOutcome
 
 
@@ -50,6 +51,7 @@ class Intake:
     def __init__(
         self,
         checks: Checks,
+        rights: RightsCheck,
         store: DocumentStore,
         executor: Executor | None,
         metrics: Metrics,
@@ -57,6 +59,7 @@ class Intake:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._checks = checks
+        self._rights = rights
         self._store = store
         self._executor = executor
         self._metrics = metrics
@@ -71,6 +74,7 @@ class Intake:
         )
         self._metrics.check_seconds.observe(time.perf_counter() - started)
         self._metrics.document_bytes.observe(len(body))
+        verdict = await self._rights.apply(verdict, received_at)
         if dry_run:
             return Submitted(
                 Outcome.DRY_RUN, verdict, None, await self._store.find_duplicate(sender, verdict)

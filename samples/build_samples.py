@@ -14,8 +14,17 @@ from pathlib import Path
 
 from sample_pki import sign_sample
 
+from gateway.registry.model import (
+    ApplicantPerson,
+    Application,
+    ApplicationKind,
+    PodmiotData,
+    RepresentationRequest,
+    Scope,
+)
 from gateway.samplegen import SampleParams, build
 from gateway.samplegen.ncts2 import BUILDERS_0_9
+from gateway.samplegen.szprot import build_application
 
 SAMPLES = Path(__file__).resolve().parent
 NCTS_PARTY = "PL1234567890000"
@@ -31,6 +40,8 @@ class Sample:
     params: SampleParams
     #: the samples/pki role that signs it (inbound messages only)
     signer: str | None = None
+    #: SZPROT: the application the message makes (written by ``build_application``)
+    application: Application | None = None
 
 
 def _params(
@@ -57,6 +68,42 @@ def aes(message_type: str, number: int, items: int = 3, **extra: object) -> Samp
 def emcs(message_type: str, number: int, items: int = 3, **extra: object) -> SampleParams:
     return _params("EMCS", f"LRN-2026-{number:06d}", EXCISE, message_type, number, items, **extra)
 
+
+def szprot(message_type: str, number: int) -> SampleParams:
+    return _params("SZPROT", "", AGENCY, message_type, number, 1)
+
+
+#: the persons behind the samples' test certificates (gateway/samplegen/registry.py)
+ANNA_NOWAK = ApplicantPerson(pesel="02070803628", first_name="Anna", surname="Nowak")
+JAN_KOWALSKI = ApplicantPerson(pesel="44051401359", first_name="Jan", surname="Kowalski")
+AGENCY_APPLICATION = Application(
+    kind=ApplicationKind.REGISTER,
+    person=ANNA_NOWAK,
+    podmiot=PodmiotData(
+        name="Agencja Celna Przykładowa (TEST)",
+        kind="agency",
+        identifiers=(("EORI", AGENCY), ("NIP", "9876543210")),
+    ),
+    representation=RepresentationRequest(scope=Scope.EXTENDED),
+)
+EXCISE_APPLICATION = Application(
+    kind=ApplicationKind.REGISTER,
+    person=JAN_KOWALSKI,
+    podmiot=PodmiotData(
+        name="Skład Podatkowy Przykładowy Sp. z o.o. (TEST)",
+        kind="company",
+        identifiers=(("EORI", "PL5260250274000"), ("NIP", "5260250274"), ("AKCR", "PL00000000002")),
+        data_source="KRS",
+    ),
+    representation=RepresentationRequest(scope=Scope.BASIC, systems=("EMCSPL2",)),
+)
+AGENCY_DEACTIVATION = Application(
+    kind=ApplicationKind.DEACTIVATE,
+    person=ANNA_NOWAK,
+    podmiot=PodmiotData(name="", kind="", identifiers=(("EORI", AGENCY),)),
+    # no scope is read for a deactivation (gateway/registry/applications.py)
+    representation=RepresentationRequest(scope=Scope.BASIC),
+)
 
 NOT_INBOUND = "errors/SCHEMA_NOT_INBOUND"
 SAMPLES_TO_BUILD = [
@@ -87,6 +134,30 @@ SAMPLES_TO_BUILD = [
     Sample("valid/EMCSPL2", "IE810.xml", "IE810", emcs("IE810", 1), "sc-person"),
     Sample("valid/EMCSPL2", "IE813.xml", "IE813", emcs("IE813", 1), "epuap-seal"),
     Sample("valid/EMCSPL2", "IE815-large.xml", "IE815", emcs("IE815", 2, items=90), "sc-agent"),
+    Sample(
+        "valid/SZPROT",
+        "RegApplication.xml",
+        "RegApplication",
+        szprot("RegApplication", 1),
+        "sc-agent",
+        AGENCY_APPLICATION,
+    ),
+    Sample(
+        "valid/SZPROT",
+        "RegApplication-excise.xml",
+        "RegApplication",
+        szprot("RegApplication", 2),
+        "sc-person",
+        EXCISE_APPLICATION,
+    ),
+    Sample(
+        "valid/SZPROT",
+        "RepChange-deactivate.xml",
+        "RepChange",
+        szprot("RepChange", 1),
+        "sc-agent",
+        AGENCY_DEACTIVATION,
+    ),
     *(Sample(NOT_INBOUND, f"NCTS2-{t}.xml", t, ncts(t, 1)) for t in ("CC028C", "CC029C", "CC056C", "CC928C")),
     *(Sample(NOT_INBOUND, f"AES-{t}.xml", t, aes(t, 1)) for t in ("CC528C", "CC529C")),
     *(Sample(NOT_INBOUND, f"EMCSPL2-{t}.xml", t, emcs(t, 1)) for t in ("IE801", "IE704")),
@@ -97,7 +168,10 @@ def main() -> None:
     for sample in SAMPLES_TO_BUILD:
         folder = SAMPLES / sample.folder
         folder.mkdir(parents=True, exist_ok=True)
-        body = build(sample.message_type, sample.params)
+        if sample.application is not None:
+            body = build_application(sample.application, sample.params)
+        else:
+            body = build(sample.message_type, sample.params)
         if sample.signer is not None:
             body = sign_sample(body, sample.signer, token=sample.params.message_id)
         (folder / sample.name).write_bytes(body)

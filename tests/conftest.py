@@ -6,6 +6,7 @@ Tests that need a service fail when it is missing; they never skip.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import shutil
@@ -23,9 +24,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway.app import create_app
-from gateway.config import Settings
+from gateway.config import DatabaseSettings, Settings
 from gateway.inbound import keys
+from gateway.registry.registry import Registry
+from gateway.samplegen.registry import SAMPLE_PERSONS, seed_sample_registry
+from gateway.storage.database import create_engine, session_factory
 from gateway.storage.migrations import upgrade
+from tests.support.signatures import PassThroughSignatures
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -54,29 +59,68 @@ async def _pg_admin(statement: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A new PostgreSQL database for this test run, migrated; dropped at the end."""
+@contextlib.contextmanager
+def new_postgresql_database() -> Iterator[str]:
+    """A new PostgreSQL database, migrated; dropped at the end."""
     require_service("PostgreSQL", PG_HOST, 5432)
     name = f"gw_test_{uuid.uuid4().hex[:10]}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def new_sqlite_database(folder: Path) -> str:
+    url = f"sqlite+aiosqlite:///{folder / 'gateway.db'}"
     upgrade(url)
-    yield url
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """This run's PostgreSQL database, with the samples' registry."""
+    with new_postgresql_database() as url:
+        asyncio.run(seed_test_registry(url))
+        yield url
 
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'gateway.db'}"
-    upgrade(url)
+    url = new_sqlite_database(tmp_path_factory.mktemp("sqlite"))
+    asyncio.run(seed_test_registry(url))
     return url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> str:
-    """Every test that takes this runs against both databases."""
+    """Every test that takes this runs against both databases (they hold the samples' registry)."""
     return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, migrated and with an empty registry (both databases)."""
+    if request.param == "sqlite":
+        yield new_sqlite_database(tmp_path)
+    else:
+        with new_postgresql_database() as url:
+            yield url
+
+
+async def seed_test_registry(url: str) -> None:
+    """The samples' registry, and the pass-through signer of the stage tests as Jan Kowalski's."""
+    engine = create_engine(DatabaseSettings(url=url))
+    try:
+        registry = Registry(session_factory(engine))
+        await seed_sample_registry(registry, sample_pki_copy())
+        await registry.add_credential(
+            SAMPLE_PERSONS[0].pesel, "sc", fingerprint=PassThroughSignatures.SIGNER.certificate
+        )
+    finally:
+        await engine.dispose()
 
 
 def _rabbitmqctl(*args: str) -> None:

@@ -6,7 +6,7 @@ import base64
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,8 +25,9 @@ from gateway.errors import (
 )
 from gateway.inbound import keys
 from gateway.inbound.problems import error_response, problem_response, refusal_response
+from gateway.registry.access import readers_of
 from gateway.service import Outcome, Submitted
-from gateway.storage.documents import DocumentQuery
+from gateway.storage.documents import DocumentQuery, StoredDocument
 from gateway.storage.outbox import outbox_backlog
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,13 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/documents", list_documents)
     app.router.add_get("/api/v1/documents/{reference}", get_document)
     app.router.add_get("/api/v1/me", me)
+    app.router.add_post("/api/v1/me/link", link_me)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    from gateway.inbound.admin import add_admin_routes  # here: admin.py builds on this module
+
+    add_admin_routes(app)
 
 
 @web.middleware
@@ -148,13 +153,27 @@ def dry_run_verdict(submitted: Submitted) -> dict[str, Any]:
 
 
 async def get_document(request: web.Request) -> web.StreamResponse:
-    sender = await authenticate(request)
-    stored = await request.app[keys.STORE].get(request.match_info["reference"])
-    if stored is None:
-        raise NotFound(f"no document {request.match_info['reference']}")
-    if stored.sender_account_id != sender.account_id:
-        raise Forbidden("this document was sent by another account")
+    stored = await readable_document(request)
     return web.json_response(status_json(stored.receipt))
+
+
+async def readable_document(request: web.Request) -> StoredDocument:
+    """The document of the path, if the calling account may read it (``FORBIDDEN`` if not)."""
+    sender = await authenticate(request)
+    reference = request.match_info["reference"]
+    stored = await request.app[keys.STORE].get(reference)
+    if stored is None:
+        raise NotFound(f"no document {reference}")
+    if stored.sender_account_id != sender.account_id:
+        readers = await readers_of(request.app[keys.SESSIONS], sender.account_id, datetime.now(UTC))
+        if not readers.may_read(
+            stored.sender_account_id, stored.podmiot_id, stored.receipt.verdict.identification.system
+        ):
+            raise Forbidden(
+                "this document was sent by another account, and this account's person holds no "
+                "extended rights for the Podmiot it acts for"
+            )
+    return stored
 
 
 def status_json(receipt: Receipt) -> dict[str, Any]:
@@ -173,9 +192,11 @@ async def list_documents(request: web.Request) -> web.StreamResponse:
     limit = _int(query.get("limit"), 50, "limit")
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
+    readers = await readers_of(request.app[keys.SESSIONS], sender.account_id, datetime.now(UTC))
     page = await request.app[keys.STORE].list(
         DocumentQuery(
-            sender_account_id=sender.account_id,
+            readable=readers.condition(),
+            acting_for=query.get("acting_for") or None,
             system=system,
             status=status,
             since=_datetime(query.get("since"), "since"),
@@ -192,9 +213,32 @@ async def list_documents(request: web.Request) -> web.StreamResponse:
 
 
 async def me(request: web.Request) -> web.StreamResponse:
+    """The account, its person and the Podmioty it acts for with its rights: what a user checks
+    after linking migrated PDR data."""
     sender = await authenticate(request)
-    account = await request.app[keys.ACCOUNTS].get(sender.account_id)
-    return web.json_response({"account": account.as_dict(), "person": None, "podmioty": []})
+    return web.json_response(await request.app[keys.REGISTRY].me(sender.account_id))
+
+
+async def link_me(request: web.Request) -> web.StreamResponse:
+    """Links the calling account to the person migrated from PDR: ``{"pesel": ..., "code": ...}``."""
+    sender = await authenticate(request)
+    body = await json_body(request, {"pesel": str, "code": str})
+    await request.app[keys.REGISTRY].link_account(sender.login, body["pesel"], body["code"])
+    return web.json_response(await request.app[keys.REGISTRY].me(sender.account_id))
+
+
+async def json_body(request: web.Request, fields: Mapping[str, type]) -> dict[str, Any]:
+    """A JSON object body with (at least) ``fields`` of the given types."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest("the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    for name, kind in fields.items():
+        if not isinstance(body.get(name), kind):
+            raise BadRequest(f"{name} is required ({kind.__name__})")
+    return body
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:

@@ -11,6 +11,8 @@ from gateway.config import Settings
 from gateway.metrics import Metrics
 from gateway.pki.store import PkiDirectory
 from gateway.registry.accounts import Accounts
+from gateway.registry.lookup import RegistryLookup
+from gateway.registry.registry import Registry
 from gateway.routing.broker import Broker
 from gateway.service import Intake
 from gateway.storage.documents import DocumentStore
@@ -20,6 +22,8 @@ METRICS = web.AppKey("metrics", Metrics)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 STORE = web.AppKey("store", DocumentStore)
 ACCOUNTS = web.AppKey("accounts", Accounts)
+REGISTRY = web.AppKey("registry", Registry)
+REGISTRY_LOOKUP = web.AppKey("registry_lookup", RegistryLookup)
 INTAKE = web.AppKey("intake", Intake)
 BROKER = web.AppKey("broker", Broker)
 #: rung after each commit of an accepted document, so the relay publishes without waiting to poll

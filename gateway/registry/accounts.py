@@ -1,6 +1,6 @@
-"""PUESC accounts and their API tokens: the part of the registry the core needs.
+"""PUESC accounts and their API tokens: who is calling the API.
 
-The registry (persons, Podmioty, representations) grows around these tables.
+Persons, Podmioty and representations are in :mod:`gateway.registry.registry`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.domain import Sender
-from gateway.errors import Unauthenticated
+from gateway.errors import RegistryConflict, RegistryError, RegistryNotFound, Unauthenticated
+from gateway.registry import audit
+from gateway.registry.passwords import hash_secret
 from gateway.storage.documents import translate_database_errors
 from gateway.storage.tables import Account, ApiToken
 
 TOKEN_PREFIX = "cgw_"
-
-
-class RegistryError(Exception):
-    """A registry command that cannot be carried out (unknown login, login taken, ...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +30,7 @@ class AccountView:
     login: str
     status: str
     level: str
+    role: str
     created_at: datetime
 
     def as_dict(self) -> dict[str, object]:
@@ -40,6 +39,7 @@ class AccountView:
             "login": self.login,
             "status": self.status,
             "level": self.level,
+            "role": self.role,
             "created_at": self.created_at.isoformat(),
         }
 
@@ -49,7 +49,9 @@ def hash_token(token: str) -> str:
 
 
 def _view(account: Account) -> AccountView:
-    return AccountView(account.id, account.login, account.status, account.level, account.created_at)
+    return AccountView(
+        account.id, account.login, account.status, account.level, account.role, account.created_at
+    )
 
 
 class Accounts:
@@ -64,7 +66,7 @@ class Accounts:
             )
         now = datetime.now(UTC)
         statement = (
-            select(Account.id, Account.login)
+            select(Account.id, Account.login, Account.role)
             .join(ApiToken, ApiToken.account_id == Account.id)
             .where(
                 ApiToken.token_hash == hash_token(token.strip()),
@@ -77,31 +79,49 @@ class Accounts:
             row = (await session.execute(statement)).first()
         if row is None:
             raise Unauthenticated("unknown, expired or revoked token, or inactive account")
-        return Sender(account_id=row.id, login=row.login)
+        return Sender(account_id=row.id, login=row.login, operator=row.role == "operator")
 
-    async def add(self, login: str, level: str = "basic") -> AccountView:
-        if level not in {"basic", "advanced"}:
-            raise RegistryError(f"level must be basic or advanced, not {level!r}")
-        account = Account(login=login, status="active", level=level, created_at=datetime.now(UTC))
+    async def add(
+        self, login: str, *, role: str = "user", password: str | None = None, actor: str = "cli"
+    ) -> AccountView:
+        """A new PUESC account: ``basic`` until it is linked to a person registered in SISC."""
+        if role not in {"user", "operator"}:
+            raise RegistryError(f"role must be user or operator, not {role!r}")
+        if "@" not in login:
+            raise RegistryError("the login of a PUESC account is its e-mail address")
+        if password is not None and len(password) < 12:
+            raise RegistryError("a password needs at least 12 characters")
+        account = Account(
+            login=login,
+            status="active",
+            level="basic",
+            role=role,
+            password_hash=hash_secret(password) if password else None,
+            created_at=datetime.now(UTC),
+        )
         try:
-            async with self._sessions() as session, session.begin():
+            async with translate_database_errors(), self._sessions() as session, session.begin():
                 session.add(account)
+                audit.record(session, actor, "account.add", login, role=role)
         except IntegrityError:
-            raise RegistryError(f"an account with login {login!r} exists already") from None
+            raise RegistryConflict(f"an account with login {login!r} exists already") from None
         return _view(account)
 
-    async def set_status(self, login: str, status: str) -> AccountView:
+    async def set_status(self, login: str, status: str, actor: str = "cli") -> AccountView:
         if status not in {"active", "inactive"}:
             raise RegistryError(f"status must be active or inactive, not {status!r}")
-        async with self._sessions() as session, session.begin():
+        async with translate_database_errors(), self._sessions() as session, session.begin():
             account = await self._by_login(session, login)
             account.status = status
+            audit.record(session, actor, "account.status", login, status=status)
         return _view(account)
 
-    async def issue_token(self, login: str, valid_days: int | None = None, label: str | None = None) -> str:
+    async def issue_token(
+        self, login: str, valid_days: int | None = None, label: str | None = None, actor: str = "cli"
+    ) -> str:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
+        async with translate_database_errors(), self._sessions() as session, session.begin():
             account = await self._by_login(session, login)
             session.add(
                 ApiToken(
@@ -112,11 +132,12 @@ class Accounts:
                     expires_at=now + timedelta(days=valid_days) if valid_days else None,
                 )
             )
+            audit.record(session, actor, "account.token", login, label=label, valid_days=valid_days)
         return token
 
-    async def revoke_tokens(self, login: str) -> int:
+    async def revoke_tokens(self, login: str, actor: str = "cli") -> int:
         now = datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
+        async with translate_database_errors(), self._sessions() as session, session.begin():
             account = await self._by_login(session, login)
             tokens = (
                 await session.scalars(
@@ -125,22 +146,23 @@ class Accounts:
             ).all()
             for token in tokens:
                 token.revoked_at = now
+            audit.record(session, actor, "account.revoke-tokens", login, revoked=len(tokens))
         return len(tokens)
 
     async def get(self, account_id: int) -> AccountView:
         async with translate_database_errors(), self._sessions() as session:
             account = await session.get(Account, account_id)
             if account is None:
-                raise RegistryError(f"no account {account_id}")
+                raise RegistryNotFound(f"no account {account_id}")
             return _view(account)
 
     async def list(self) -> list[AccountView]:
-        async with self._sessions() as session:
+        async with translate_database_errors(), self._sessions() as session:
             return [_view(a) for a in (await session.scalars(select(Account).order_by(Account.id))).all()]
 
     @staticmethod
     async def _by_login(session: AsyncSession, login: str) -> Account:
         account = await session.scalar(select(Account).where(Account.login == login))
         if account is None:
-            raise RegistryError(f"no account with login {login!r}")
+            raise RegistryNotFound(f"no account with login {login!r}")
         return account

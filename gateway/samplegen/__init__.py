@@ -14,6 +14,7 @@ _MODULES = {
     "NCTS2": "gateway.samplegen.ncts2",
     "AES": "gateway.samplegen.aes",
     "EMCSPL2": "gateway.samplegen.emcspl2",
+    "SZPROT": "gateway.samplegen.szprot",
 }
 
 

@@ -20,7 +20,7 @@ from lxml import etree
 
 from gateway.domain import Signer
 from gateway.errors import CertRevoked, CertStatusUnknown, DocumentRejected, SignatureProfile
-from gateway.signature.identity import person_of
+from gateway.signature.identity import Person, person_of
 from gateway.signature.model import RevocationEvidence, RevocationStatus, RevocationUnavailable, SignerKind
 from gateway.signature.profile import Algorithms, locate_signature
 from gateway.signature.trust import TrustAnchors, TrustedChain, build_chain, check_key
@@ -106,7 +106,7 @@ class XadesVerification:
             )
         return SignedContent(
             root=verified.signed_root,
-            signer=Signer(chain.kind.value, person.identifier, signer.fingerprint(hashes.SHA256()).hex()),
+            signer=signer_of(chain.kind, person, signer),
             warnings=warnings,
             revocation=evidence,
         )
@@ -148,3 +148,15 @@ class XadesVerification:
         what = "suspended (certificateHold)" if evidence.status is RevocationStatus.HOLD else "revoked"
         when = f" since {evidence.revoked_at.isoformat()}" if evidence.revoked_at else ""
         raise CertRevoked(f"the {role} is {what}{when} ({evidence.source}: {evidence.location})")
+
+
+def signer_of(kind: SignerKind, person: Person, certificate: x509.Certificate) -> Signer:
+    return Signer(
+        kind=kind.value,
+        person=person.identifier,
+        certificate=certificate.fingerprint(hashes.SHA256()).hex(),
+        identifier=person.identifier if person.scheme != "CN" else None,
+        scheme=person.scheme,
+        issuer=certificate.issuer.rfc4514_string(),
+        serial=f"{certificate.serial_number:X}",
+    )

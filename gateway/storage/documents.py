@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,7 +32,9 @@ from gateway.domain import (
     rfc3339,
 )
 from gateway.errors import DuplicateConflict, ErrorDetail, Unavailable
+from gateway.registry.applications import application_as_dict
 from gateway.signature.model import RevocationEvidence
+from gateway.storage.tables import Application as ApplicationRow
 from gateway.storage.tables import Document, OutboxEntry, Payload, Response
 
 UNREACHABLE = "the database is not reachable; nothing was accepted, try again"
@@ -55,11 +57,15 @@ class Stored:
 class StoredDocument:
     receipt: Receipt
     sender_account_id: int
+    #: the Podmiot whose extended representatives may read it (None: the sender only)
+    podmiot_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentQuery:
-    sender_account_id: int
+    #: which documents the asking account may read (gateway/registry/access.py)
+    readable: ColumnElement[bool]
+    acting_for: str | None = None
     system: str | None = None
     status: str | None = None
     since: datetime | None = None
@@ -148,10 +154,12 @@ class DocumentStore:
                 )
             ).all()
             receipt = replace(receipt_of(document), responses=tuple(map(response_summary, responses)))
-            return StoredDocument(receipt, document.sender_account_id)
+            return StoredDocument(receipt, document.sender_account_id, document.podmiot_id)
 
     async def list(self, query: DocumentQuery) -> list[Receipt]:
-        conditions: list[Any] = [Document.sender_account_id == query.sender_account_id]
+        conditions: list[Any] = [query.readable]
+        if query.acting_for:
+            conditions.append(Document.acting_for == query.acting_for)
         if query.system:
             conditions.append(Document.system == query.system)
         if query.status:
@@ -177,8 +185,9 @@ class DocumentStore:
 
     async def _insert(self, submission: Submission, verdict: Verdict, key: str | None) -> Receipt:
         reference = str(uuid.uuid4())
-        status = Status.ACCEPTED if verdict.accepted else Status.REJECTED
+        status = status_on_receipt(verdict)
         envelope, ident = verdict.envelope, verdict.identification
+        rights = verdict.rights
         document = Document(
             reference=reference,
             sender_account_id=submission.sender.account_id,
@@ -196,7 +205,9 @@ class DocumentStore:
             size=len(submission.body),
             signer=verdict.signer.as_dict() if verdict.signer else None,
             revocation=verdict.revocation.as_dict() if verdict.revocation else None,
-            representation=None,
+            representation=str(rights.representation.id) if rights and rights.representation else None,
+            rights=rights.as_dict() if rights else None,
+            podmiot_id=rights.podmiot_id if rights and rights.shared_with_podmiot else None,
             warnings=list(verdict.warnings),
             errors=[e.as_dict() for e in verdict.errors],
             route_exchange=verdict.route.exchange if verdict.route else None,
@@ -206,6 +217,18 @@ class DocumentStore:
         async with self._sessions() as session, session.begin():
             session.add(document)
             session.add(Payload(reference=reference, body=submission.body))
+            if status is Status.PENDING:
+                assert verdict.application is not None
+                await session.flush()
+                session.add(
+                    ApplicationRow(
+                        reference=reference,
+                        kind=str(verdict.application.kind),
+                        status="pending",
+                        content=application_as_dict(verdict.application),
+                        submitted_at=submission.received_at,
+                    )
+                )
             if verdict.accepted and verdict.route is not None:
                 await session.flush()  # the document row first: the outbox refers to it
                 session.add(
@@ -218,12 +241,18 @@ class DocumentStore:
                         attempts=0,
                     )
                 )
-        return Receipt(reference, status, submission.received_at, verdict)
+        return Receipt(reference, status, submission.received_at, verdict, rights=document.rights)
 
     async def _by_dedup_key(self, key: str) -> Receipt | None:
         async with self._sessions() as session:
             document = await session.scalar(select(Document).where(Document.dedup_key == key))
             return receipt_of(document) if document is not None else None
+
+
+def status_on_receipt(verdict: Verdict) -> Status:
+    if not verdict.accepted:
+        return Status.REJECTED
+    return Status.PENDING if verdict.application is not None else Status.ACCEPTED
 
 
 def conflict_verdict(verdict: Verdict, original: str) -> Verdict:
@@ -272,7 +301,7 @@ def receipt_of(document: Document) -> Receipt:
         status=Status(document.status),
         received_at=document.received_at,
         verdict=verdict,
-        representation=document.representation,
+        rights=document.rights,
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -65,14 +66,133 @@ class Base(DeclarativeBase):
 
 
 class Account(Base):
-    """A PUESC account; the registry adds persons, Podmioty and representations around it."""
+    """A PUESC account.  ``basic`` accounts act in their own name; an account linked to a person
+    registered in SISC is ``advanced``."""
 
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     login: Mapped[str] = mapped_column(String(254), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     level: Mapped[str] = mapped_column(String(16), default="basic")
+    #: ``user`` or ``operator`` (operators may call the admin API)
+    role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
+    #: scrypt, in the form ``scrypt$n$r$p$salt$hash`` (gateway/registry/passwords.py)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), unique=True)
     created_at: Mapped[datetime]
+
+
+class Person(Base):
+    """A person registered in SISC (or migrated from PDR and waiting to be linked)."""
+
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id_sisc: Mapped[str] = mapped_column(String(17), unique=True)
+    pesel: Mapped[str | None] = mapped_column(String(11), unique=True)
+    nip: Mapped[str | None] = mapped_column(String(10), index=True)
+    eori: Mapped[str | None] = mapped_column(String(17))
+    first_name: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    epuap_account: Mapped[str | None] = mapped_column(String(100))
+    #: active | migrated (PDR, not linked yet) | inactive
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    #: scrypt hash of the PDR one-time code; cleared once an account is linked
+    link_code_hash: Mapped[str | None] = mapped_column(String(200))
+    pdr_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Credential(Base):
+    """An SC certificate or CBTD key of a person (qualified and ePUAP signers are matched by the
+    PESEL or NIP their signature carries)."""
+
+    __tablename__ = "credentials"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: SHA-256 of the certificate (hex): what a verified signature is matched by
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    serial: Mapped[str | None] = mapped_column(String(64))
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Podmiot(Base):
+    __tablename__ = "podmioty"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: KRS | CEIDG | NULL: where name, NIP and REGON come from (then they cannot be changed here)
+    data_source: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PodmiotIdentifier(Base):
+    __tablename__ = "podmiot_identifiers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    podmiot_id: Mapped[int] = mapped_column(ForeignKey("podmioty.id"), index=True)
+    #: EORI | NIP | REGON | PESEL | IDSISC | AKCR
+    scheme: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(35), index=True)
+
+    __table_args__ = (UniqueConstraint("scheme", "value"),)
+
+
+class Representation(Base):
+    __tablename__ = "representations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    podmiot_id: Mapped[int] = mapped_column(ForeignKey("podmioty.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    #: the systems covered; an empty list means all
+    systems: Mapped[list[Any]]
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[str | None] = mapped_column(String(200))
+    granted_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    #: the SZPROT application it came from, or the PDR record id
+    origin: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_representations_person_podmiot", "person_id", "podmiot_id"),)
+
+
+class Application(Base):
+    """A registration application (SZPROT) waiting for, or given, an officer's decision."""
+
+    __tablename__ = "applications"
+    reference: Mapped[str] = mapped_column(ForeignKey("documents.reference"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: pending | approved | rejected
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    content: Mapped[dict[str, Any]]
+    submitted_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RegistryEvent(Base):
+    """The audit trail of registry changes; its highest id is the registry's generation, which
+    tells the rights cache of every process when to forget."""
+
+    __tablename__ = "registry_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]]
 
 
 class ApiToken(Base):
@@ -106,6 +226,10 @@ class Document(Base):
     signer: Mapped[dict[str, Any] | None]
     revocation: Mapped[dict[str, Any] | None]
     representation: Mapped[str | None] = mapped_column(String(64))
+    #: the rights decision: basis, person, representation (gateway/registry/model.py Decision)
+    rights: Mapped[dict[str, Any] | None]
+    #: the Podmiot whose extended representatives may read the document (NULL: the sender only)
+    podmiot_id: Mapped[int | None] = mapped_column(ForeignKey("podmioty.id"), index=True)
     warnings: Mapped[list[Any]]
     errors: Mapped[list[Any]]
     route_exchange: Mapped[str | None] = mapped_column(String(64))

@@ -62,7 +62,10 @@ class MessageSchema:
     valid_from: datetime
     valid_to: datetime | None
     paths: EnvelopePaths
-    validator: XsdValidator = field(repr=False, compare=False)
+    #: False: accepted messages are not published to RabbitMQ (SZPROT: stored for an officer)
+    routed: bool = True
+    # keyword-only, so that it may follow the defaulted ``routed``
+    validator: XsdValidator = field(repr=False, compare=False, kw_only=True)
 
     def in_force(self, at: datetime) -> bool:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
@@ -183,6 +186,9 @@ def load_manifest(manifest: Path) -> list[MessageSchema]:
         valid_from = _utc(header["valid_from"])
         valid_to = _utc(header["valid_to"]) if "valid_to" in header else None
         xsd_version = str(header.get("xsd_version", "1.0"))
+        routed = header.get("routed", True)
+        if not isinstance(routed, bool):
+            raise CatalogError(f"set.routed must be true or false, not {routed!r}")
         result = []
         for entry in data["message"]:
             paths = _compile_paths(entry["paths"], entry.get("parties", {}), namespaces)
@@ -197,6 +203,7 @@ def load_manifest(manifest: Path) -> list[MessageSchema]:
                     valid_from=valid_from,
                     valid_to=valid_to,
                     paths=paths,
+                    routed=routed,
                     validator=compile_xsd(schema_dir / entry["xsd"], xsd_version),
                 )
             )

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,8 +15,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from gateway.storage.migrations import upgrade
-from tests.conftest import PG_ADMIN_URL, _pg_admin, require_service, sample_pki_copy
+from tests.conftest import new_postgresql_database, sample_pki_copy, seed_test_registry
 from tests.support.amqp import drain_queue
 from tests.support.messages import signed_build, unique_params
 
@@ -28,13 +26,10 @@ CONCURRENCY = 24
 
 @pytest.fixture
 def fresh_postgres_url() -> Iterator[str]:
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    name = f"gw_crash_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    upgrade(url)
-    yield url
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    """A database of this test's own, with the samples' registry (whose persons sign)."""
+    with new_postgresql_database() as url:
+        asyncio.run(seed_test_registry(url))
+        yield url
 
 
 def free_port() -> int:

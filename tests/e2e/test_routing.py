@@ -62,7 +62,7 @@ async def test_valid_message_is_delivered_unchanged_with_headers(routed: Gateway
         "x-lrn": params.reference,
         "x-acting-for": params.representative,
         "x-signer-kind": "sc",
-        "x-signer": "44051401359",  # samples/pki sc-person
+        "x-signer": "PL440514013590000",  # samples/pki sc-person: Jan Kowalski's ID SISC
         "x-digest": "sha256:" + hashlib.sha256(body).hexdigest(),
     }
     assert {k: message.headers.get(k) for k in expected_headers} == expected_headers
@@ -203,10 +203,11 @@ def test_samples_folder_exists() -> None:
 @pytest.mark.parametrize(
     ("role", "kind", "person"),
     [
-        ("sc-person", "sc", "44051401359"),
-        ("qualified-person", "qualified", "81010200134"),
-        ("epuap-seal", "epuap", "44051401359"),
-        ("cbtd-before-cutoff", "cbtd", "5260250274"),
+        # the registered person's ID SISC (gateway/samplegen/registry.py), whatever the kind
+        ("sc-person", "sc", "PL440514013590000"),
+        ("qualified-person", "qualified", "PL810102001340000"),
+        ("epuap-seal", "epuap", "PL440514013590000"),
+        ("cbtd-before-cutoff", "cbtd", "PL850615123470000"),
     ],
 )
 async def test_every_kind_of_signature_is_verified_and_routed(

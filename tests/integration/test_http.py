@@ -36,8 +36,12 @@ async def test_accepted_document_answers_202_with_a_receipt(gateway: Gateway) ->
     signer = sample_signer("sc-person")
     assert receipt["signer"] == {
         "kind": "sc",
-        "person": "44051401359",
+        "person": "PL440514013590000",  # the ID SISC of the registered person
         "certificate": signer.certificate.fingerprint(hashes.SHA256()).hex(),
+        "identifier": "44051401359",  # what the certificate itself carries
+        "scheme": "PESEL",
+        "issuer": signer.certificate.issuer.rfc4514_string(),
+        "serial": f"{signer.certificate.serial_number:X}",
     }
     revocation = receipt["revocation"]
     assert isinstance(revocation, dict)

@@ -13,12 +13,10 @@ from gateway.validation.parsing import ParsedDocument
 __all__ = ["PassThroughSignatures", "sample_signer", "sign_sample", "signed"]
 
 
-
-
 class PassThroughSignatures:
     """Hands the whole document on as if it were signed by a fixed signer: for stage unit tests."""
 
-    SIGNER = Signer("sc", "44051401359", "00" * 32)
+    SIGNER = Signer("sc", "44051401359", "00" * 32, identifier="44051401359", scheme="PESEL")
     WARNING = "TEST: signature not verified"
 
     def verify(self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime) -> SignedContent:

@@ -209,10 +209,16 @@ def test_open_ended_window(tmp_path: Path) -> None:
 
 def test_newest_valid_from_in_force_wins(tmp_path: Path) -> None:
     # written so that the newer set is found first: the choice must not depend on load order
-    write_set(tmp_path / "a-new", set_id="tst-2.0", version="2.0",
-              valid_from="2025-06-01T00:00:00Z", valid_to=None)
-    write_set(tmp_path / "b-old", set_id="tst-1.0", version="1.0",
-              valid_from="2024-01-01T00:00:00Z", valid_to="2027-01-01T00:00:00Z")
+    write_set(
+        tmp_path / "a-new", set_id="tst-2.0", version="2.0", valid_from="2025-06-01T00:00:00Z", valid_to=None
+    )
+    write_set(
+        tmp_path / "b-old",
+        set_id="tst-1.0",
+        version="1.0",
+        valid_from="2024-01-01T00:00:00Z",
+        valid_to="2027-01-01T00:00:00Z",
+    )
     catalog = load_catalog([tmp_path])
     assert catalog.resolve(ROOT, datetime(2025, 5, 31, tzinfo=UTC)).version == "1.0"
     assert catalog.resolve(ROOT, datetime(2025, 6, 1, tzinfo=UTC)).version == "2.0"  # overlap
@@ -224,8 +230,13 @@ def test_newest_valid_from_in_force_wins(tmp_path: Path) -> None:
 
 def test_older_version_still_in_force_after_newer_ends(tmp_path: Path) -> None:
     write_set(tmp_path / "old", set_id="old", version="1.0", valid_from="2024-01-01T00:00:00Z", valid_to=None)
-    write_set(tmp_path / "pilot", set_id="pilot", version="2.0-pilot",
-              valid_from="2025-01-01T00:00:00Z", valid_to="2025-02-01T00:00:00Z")
+    write_set(
+        tmp_path / "pilot",
+        set_id="pilot",
+        version="2.0-pilot",
+        valid_from="2025-01-01T00:00:00Z",
+        valid_to="2025-02-01T00:00:00Z",
+    )
     catalog = load_catalog([tmp_path])
     assert catalog.resolve(ROOT, datetime(2025, 1, 15, tzinfo=UTC)).version == "2.0-pilot"
     assert catalog.resolve(ROOT, datetime(2025, 3, 1, tzinfo=UTC)).version == "1.0"
@@ -233,8 +244,14 @@ def test_older_version_still_in_force_after_newer_ends(tmp_path: Path) -> None:
 
 def test_outbound_version_is_ignored_when_an_inbound_one_exists(tmp_path: Path) -> None:
     write_set(tmp_path / "in", set_id="in", version="1.0", valid_from="2024-01-01T00:00:00Z", valid_to=None)
-    write_set(tmp_path / "out", set_id="out", version="2.0", direction="outbound",
-              valid_from="2025-01-01T00:00:00Z", valid_to=None)
+    write_set(
+        tmp_path / "out",
+        set_id="out",
+        version="2.0",
+        direction="outbound",
+        valid_from="2025-01-01T00:00:00Z",
+        valid_to=None,
+    )
     assert load_catalog([tmp_path]).resolve(ROOT, datetime(2026, 1, 1, tzinfo=UTC)).version == "1.0"
 
 

@@ -137,8 +137,18 @@ def test_environment_overrides_without_a_file() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("false", False), ("FALSE", False), ("0", False), ("no", False), ("off", False),
-     ("true", True), ("True", True), ("1", True), ("yes", True), ("on", True)],
+    [
+        ("false", False),
+        ("FALSE", False),
+        ("0", False),
+        ("no", False),
+        ("off", False),
+        ("true", True),
+        ("True", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+    ],
 )
 def test_boolean_environment_values(raw: str, expected: bool) -> None:
     settings = load_settings(None, environ={"GATEWAY_AMQP_ENABLED": raw})

@@ -129,12 +129,27 @@ def test_problem_json_carries_every_error_with_its_position() -> None:
     assert isinstance(body["type"], str) and body["type"]
     assert "reference" not in body
     assert body["errors"] == [
-        {"code": "SCHEMA_INVALID", "message": "first: not expected", "line": 3, "column": 7,
-         "path": "/m:Msg/m:A"},
-        {"code": "SCHEMA_INVALID", "message": "second: ‘żółw’ not allowed", "line": 9, "column": 1,
-         "path": "/m:Msg/m:B[2]"},
-        {"code": "SCHEMA_INVALID", "message": "third, no position", "line": None, "column": None,
-         "path": None},
+        {
+            "code": "SCHEMA_INVALID",
+            "message": "first: not expected",
+            "line": 3,
+            "column": 7,
+            "path": "/m:Msg/m:A",
+        },
+        {
+            "code": "SCHEMA_INVALID",
+            "message": "second: ‘żółw’ not allowed",
+            "line": 9,
+            "column": 1,
+            "path": "/m:Msg/m:B[2]",
+        },
+        {
+            "code": "SCHEMA_INVALID",
+            "message": "third, no position",
+            "line": None,
+            "column": None,
+            "path": None,
+        },
     ]
 
 

@@ -89,7 +89,9 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     (current / "msg.xsd").write_text(XSD, encoding="utf-8")
     (current / "manifest.toml").write_text(
         manifest(
-            "ncts-test-1", "1.0", "valid_from = 2024-01-01T00:00:00Z\nvalid_to = 2027-01-01T00:00:00Z",
+            "ncts-test-1",
+            "1.0",
+            "valid_from = 2024-01-01T00:00:00Z\nvalid_to = 2027-01-01T00:00:00Z",
             message("CC015C") + message("CC029C", "outbound"),
         ),
         encoding="utf-8",
@@ -98,8 +100,12 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     old.mkdir()
     (old / "msg.xsd").write_text(XSD, encoding="utf-8")
     (old / "manifest.toml").write_text(
-        manifest("ncts-old", "0.9", "valid_from = 2020-01-01T00:00:00Z\nvalid_to = 2021-01-01T00:00:00Z",
-                 message("OLD001")),
+        manifest(
+            "ncts-old",
+            "0.9",
+            "valid_from = 2020-01-01T00:00:00Z\nvalid_to = 2021-01-01T00:00:00Z",
+            message("OLD001"),
+        ),
         encoding="utf-8",
     )
     (root / "legacy.toml").write_text(
@@ -234,8 +240,12 @@ def test_schema_invalid_carries_every_error_and_the_identification(checks: Check
     [
         (b"<p:CC015C xmlns:p='" + NS.encode() + b"'><unclosed>", "XML_MALFORMED", False, Identification()),
         (b"", "XML_MALFORMED", False, Identification()),
-        (b"<!DOCTYPE r [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><r>&x;</r>", "XML_FORBIDDEN", False,
-         Identification()),
+        (
+            b"<!DOCTYPE r [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><r>&x;</r>",
+            "XML_FORBIDDEN",
+            False,
+            Identification(),
+        ),
         (document(root="NOPE"), "SCHEMA_UNKNOWN", True, Identification()),
         (b"<IE515 xmlns='urn:ecs'><x/></IE515>", "SYSTEM_LEGACY_CHANNEL", True, Identification()),
         (document(root="CC029C"), "SCHEMA_NOT_INBOUND", True, None),

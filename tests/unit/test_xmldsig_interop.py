@@ -316,9 +316,7 @@ def _leaf_certificate(name: str) -> x509.Certificate | None:
     ]
 
     # the leaf: the one certificate that issued none of the others
-    leaves = [
-        c for c in certificates if not any(o is not c and o.issuer == c.subject for o in certificates)
-    ]
+    leaves = [c for c in certificates if not any(o is not c and o.issuer == c.subject for o in certificates)]
     assert len(leaves) <= 1, name
     return leaves[0] if leaves else None
 
