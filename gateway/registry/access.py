@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.registry.model import RepresentationStatus, Scope
+from gateway.registry.model import RepresentationStatus, Scope, in_force
 from gateway.storage.documents import translate_database_errors
 from gateway.storage.tables import Account, Document, Representation
 
@@ -59,8 +59,7 @@ def extended_grants(rows: Iterable[Representation], at: datetime) -> tuple[ReadG
         for r in rows
         if r.status == RepresentationStatus.ACTIVE
         and r.scope == Scope.EXTENDED
-        and r.valid_from <= at
-        and (r.valid_to is None or at < r.valid_to)
+        and in_force(r.valid_from, r.valid_to, at)
     )
 
 

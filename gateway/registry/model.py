@@ -74,6 +74,11 @@ PODMIOT_KINDS = ("company", "organisation", "person", "agency")
 DATA_SOURCES = ("KRS", "CEIDG")
 
 
+def in_force(valid_from: datetime, valid_to: datetime | None, at: datetime) -> bool:
+    """Whether a validity window holds ``at`` (its end excluded)."""
+    return valid_from <= at and (valid_to is None or at < valid_to)
+
+
 ID_SISC_LENGTH = 17
 
 
@@ -127,7 +132,7 @@ class RepresentationRecord:
         return not self.systems or system in self.systems
 
     def in_force(self, at: datetime) -> bool:
-        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+        return in_force(self.valid_from, self.valid_to, at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,8 @@ and :meth:`Operation.bind` checks the whole set (required parameters, "exactly o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
 from gateway.domain import SYSTEMS
@@ -22,6 +20,7 @@ from gateway.errors import BadRequest, ErrorDetail, RegistryError
 from gateway.registry.accounts import Accounts
 from gateway.registry.model import DATA_SOURCES, IDENTIFIER_SCHEMES, PODMIOT_KINDS, Scope
 from gateway.registry.pdr import PdrFormatError, parse_pdr
+from gateway.registry.pdr import parse_instant as parse_datetime
 from gateway.registry.registry import CREDENTIAL_KINDS, Registry
 
 #: what a parameter holds:
@@ -36,28 +35,10 @@ Runner = Callable[[Registry, Accounts, str, dict[str, Any]], Awaitable[Any]]
 ADMIN_PREFIX = "/api/v1/admin"
 ALL_SYSTEMS = "*"
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 _TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})
 
 
 # --- parameter values -----------------------------------------------------------------------------
-
-
-def parse_datetime(text: str) -> datetime:
-    """An RFC 3339 date-time with its offset, or a date alone meaning 00:00 UTC; in UTC."""
-    value = text.strip()
-    try:
-        if _DATE.fullmatch(value):
-            return datetime.combine(date.fromisoformat(value), time(), UTC)
-        normalised = value.upper().replace(" ", "T", 1)
-        if _DATE_TIME.fullmatch(normalised):
-            return datetime.fromisoformat(normalised).astimezone(UTC)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a valid date or time") from None
-    raise ValueError(
-        f"{text!r} is neither a date (2024-05-01) nor an RFC 3339 date-time (2024-05-01T08:00:00Z)"
-    )
 
 
 def parse_int(text: str) -> int:

@@ -230,8 +230,10 @@ def _systems(value: str) -> tuple[str, ...]:
     return tuple(s for s in SYSTEMS if s in named)
 
 
-def _instant(value: str) -> datetime:
-    """An RFC 3339 date-time (with its offset), or a date meaning 00:00 UTC; returned in UTC."""
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 date-time (with its offset), or a date meaning 00:00 UTC; returned in UTC.
+    Also what the registry's CLI and admin API take (gateway/registry/operations.py)."""
+    value = text.strip()
     try:
         if _DATE.fullmatch(value):
             return datetime.combine(date.fromisoformat(value), time(), UTC)
@@ -287,8 +289,8 @@ PODMIOT_PESEL = _Column("podmiot_pesel", _pesel)
 PODMIOT_EXCISE = _Column("podmiot_excise", _listed(_akcr))
 SCOPE = _Column("scope", _scope)
 SYSTEMS_COLUMN = _Column("systems", _systems)
-VALID_FROM = _Column("valid_from", _instant)
-VALID_TO = _Column("valid_to", _instant)
+VALID_FROM = _Column("valid_from", parse_instant)
+VALID_TO = _Column("valid_to", parse_instant)
 GRANTED_BY = _Column("granted_by", _text(200))
 PDR_ID = _Column("pdr_id", _text(64))
 

@@ -43,6 +43,7 @@ from gateway.registry.model import (
     Scope,
     Source,
     id_sisc_for,
+    in_force,
 )
 from gateway.registry.passwords import hash_secret, verify_secret
 from gateway.registry.pdr import PdrFile
@@ -979,10 +980,8 @@ def _representation_view(representation: Representation, at: datetime | None = N
         "revoked_at": _iso(representation.revoked_at),
     }
     if at is not None:
-        view["in_force"] = (
-            representation.status == RepresentationStatus.ACTIVE
-            and representation.valid_from <= at
-            and (representation.valid_to is None or at < representation.valid_to)
+        view["in_force"] = representation.status == RepresentationStatus.ACTIVE and in_force(
+            representation.valid_from, representation.valid_to, at
         )
     return view
 
