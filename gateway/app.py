@@ -18,6 +18,8 @@ from gateway.inbound.pki_routes import add_pki_routes
 from gateway.metrics import Metrics
 from gateway.pipeline import Checks
 from gateway.pki.store import PkiDirectory
+from gateway.receipts.signer import load_receipt_signer
+from gateway.receipts.store import Receipts
 from gateway.registry.accounts import Accounts
 from gateway.registry.check import RightsCheck
 from gateway.registry.lookup import RegistryLookup
@@ -72,6 +74,12 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[keys.SESSIONS] = sessions
     app[keys.STORE] = DocumentStore(sessions)
     app[keys.ACCOUNTS] = Accounts(sessions)
+    metrics = app[keys.METRICS]
+    app[keys.RECEIPTS] = Receipts(
+        sessions,
+        await asyncio.to_thread(load_receipt_signer, app[keys.SETTINGS].receipts),
+        on_issued=lambda kind, stored: metrics.receipts.labels(str(kind), str(stored).lower()).inc(),
+    )
     registry_settings = app[keys.SETTINGS].registry
     lookup = RegistryLookup(
         sessions, cache_seconds=registry_settings.cache_seconds, cache_size=registry_settings.cache_size

@@ -118,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--concurrency", type=int, default=8)
     replay.add_argument("--dry-run", action="store_true", help="ask for verdicts only (?dry_run=true)")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
+    replay.add_argument(
+        "--receipts", type=Path, default=None, metavar="DIR", help="save each stored document's UPO/NPP here"
+    )
     replay.set_defaults(run=_replay)
 
     db = commands.add_parser("db", help="database administration").add_subparsers(
@@ -126,10 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
 
     from gateway.pki.cli import add_pki_commands
+    from gateway.receipts.cli import add_upo_commands
     from gateway.registry.cli import add_registry_commands
 
     add_registry_commands(commands)
     add_pki_commands(commands)
+    add_upo_commands(commands)
 
     samples = commands.add_parser("samples", help="sample messages").add_subparsers(
         required=True, metavar="ACTION"
@@ -290,7 +295,17 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 def _replay(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.replay import replay
 
-    return _run(replay(args.paths, args.url, args.token, args.concurrency, args.dry_run, args.json))
+    return _run(
+        replay(
+            args.paths,
+            args.url,
+            args.token,
+            args.concurrency,
+            args.dry_run,
+            args.json,
+            receipts=args.receipts,
+        )
+    )
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -106,6 +106,19 @@ class RegistrySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptSettings:
+    """The gateway's own key, which signs every UPO and NPP (docs/receipts.md)."""
+
+    #: PEM private key and certificate of the receipt signer (both or neither)
+    key: Path | None = None
+    certificate: Path | None = None
+    #: certificates from the signer's issuer up, sent in the receipts' KeyInfo
+    chain: tuple[Path, ...] = ()
+    #: with no key configured: where a self-signed DEMO signer is made on first start and kept
+    demo_dir: Path = Path("gateway-receipt-signer")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -115,6 +128,7 @@ class Settings:
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     signature: SignatureSettings = field(default_factory=SignatureSettings)
     registry: RegistrySettings = field(default_factory=RegistrySettings)
+    receipts: ReceiptSettings = field(default_factory=ReceiptSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
@@ -133,6 +147,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "catalog": CatalogSettings,
     "signature": SignatureSettings,
     "registry": RegistrySettings,
+    "receipts": ReceiptSettings,
 }
 
 

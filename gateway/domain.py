@@ -22,6 +22,11 @@ SYSTEMS = ("NCTS2", "AES", "EMCSPL2")
 REGISTRY_SYSTEM = "SZPROT"
 
 
+def inbound_queue(system: str) -> str:
+    """The queue a system's inbound messages land in (bound with ``<SYSTEM>.#``)."""
+    return f"{system}.inbound"
+
+
 class Status(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"

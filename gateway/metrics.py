@@ -44,6 +44,17 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.receipts = Counter(
+            "gateway_receipts_issued",
+            "Signed receipts issued, by kind (UPO, NPP) and whether they were kept",
+            ["kind", "stored"],
+            registry=self.registry,
+        )
+        self.receipt_certificate_expiry = Gauge(
+            "gateway_receipt_certificate_expiry_seconds",
+            "Seconds until the receipt-signing certificate expires",
+            registry=self.registry,
+        )
         self.backlog = Gauge(
             "gateway_outbox_backlog", "Messages waiting in the outbox", registry=self.registry
         )

@@ -52,8 +52,17 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def replay(
-    paths: list[Path], url: str, token: str, concurrency: int, dry_run: bool, as_json: bool
+    paths: list[Path],
+    url: str,
+    token: str,
+    concurrency: int,
+    dry_run: bool,
+    as_json: bool,
+    *,
+    receipts: Path | None = None,
 ) -> int:
+    """``receipts``: a folder where each stored document's signed UPO or NPP is saved, named
+    ``<file stem>.<reference>.xml`` (documents that were not kept have no receipt to fetch)."""
     files = collect(paths)
     if not files:
         print("gateway replay: no files", file=sys.stderr)
@@ -79,6 +88,8 @@ async def replay(
                 status, payload = 0, json.dumps({"code": f"NO_ANSWER:{type(exc).__name__}"}).encode()
             seconds = time.perf_counter() - began
         code = _code_of(status, payload, dry_run)
+        if receipts is not None and not dry_run:
+            await _save_receipt(session, url, headers, path, payload, receipts)
         want = expected_code(path)
         ok = (code == want) if want else (status in (200, 202) and code is None)
         outcomes.append(Outcome(path, status, code, seconds, ok))
@@ -89,6 +100,28 @@ async def replay(
         await asyncio.gather(*(send(session, path) for path in last))
     print(file=sys.stderr)
     return _summarise(outcomes, time.perf_counter() - started, as_json)
+
+
+async def _save_receipt(
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: dict[str, str],
+    path: Path,
+    payload: bytes,
+    folder: Path,
+) -> None:
+    try:
+        reference = json.loads(payload).get("reference")
+    except (ValueError, AttributeError):
+        return
+    if not reference:
+        return
+    async with session.get(
+        f"{url.rstrip('/')}/api/v1/documents/{reference}/upo", headers=headers
+    ) as response:
+        if response.status == 200:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{path.stem}.{reference}.xml").write_bytes(await response.read())
 
 
 def _code_of(status: int, payload: bytes, dry_run: bool) -> str | None:

@@ -43,6 +43,7 @@ class Submitted:
     outcome: Outcome
     verdict: Verdict
     receipt: Receipt | None
+    received_at: datetime
     #: for dry runs: the stored document this one would duplicate or conflict with
     duplicate_of: Receipt | None = None
 
@@ -76,18 +77,17 @@ class Intake:
         self._metrics.document_bytes.observe(len(body))
         verdict = await self._rights.apply(verdict, received_at)
         if dry_run:
-            return Submitted(
-                Outcome.DRY_RUN, verdict, None, await self._store.find_duplicate(sender, verdict)
-            )
+            duplicate = await self._store.find_duplicate(sender, verdict)
+            return Submitted(Outcome.DRY_RUN, verdict, None, received_at, duplicate)
         if not verdict.storable:
             self._count(verdict, Outcome.NOT_STORED)
-            return Submitted(Outcome.NOT_STORED, verdict, None)
+            return Submitted(Outcome.NOT_STORED, verdict, None, received_at)
         stored = await self._store.store(Submission(body, sender, received_at), verdict)
         outcome = _FROM_STORE[stored.outcome]
         self._count(stored.receipt.verdict, outcome)
         if outcome is Outcome.NEW:
             self._on_committed()
-        return Submitted(outcome, stored.receipt.verdict, stored.receipt)
+        return Submitted(outcome, stored.receipt.verdict, stored.receipt, received_at)
 
     def _count(self, verdict: Verdict, outcome: Outcome) -> None:
         self._metrics.documents.labels(

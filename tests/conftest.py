@@ -150,6 +150,12 @@ def sample_pki_copy() -> Path:
     return copy
 
 
+@functools.cache
+def receipt_signer_dir() -> Path:
+    """Where the test gateways keep their DEMO receipt signer: one key for the whole run."""
+    return Path(tempfile.mkdtemp(prefix="gw-test-receipts-"))
+
+
 def make_settings(database_url: str, amqp_url: str | None, **sections: dict[str, object]) -> Settings:
     amqp: dict[str, object] = {
         "url": amqp_url or "amqp://guest:guest@127.0.0.1:1/",
@@ -160,7 +166,10 @@ def make_settings(database_url: str, amqp_url: str | None, **sections: dict[str,
     relay.update(sections.pop("relay", {}))
     signature: dict[str, object] = {"pki_dir": sample_pki_copy()}
     signature.update(sections.pop("signature", {}))
+    receipts: dict[str, object] = {"demo_dir": receipt_signer_dir()}
+    receipts.update(sections.pop("receipts", {}))
     return Settings().replace(
+        receipts=receipts,
         database={"url": database_url, "migrate_on_start": False},
         signature=signature,
         amqp={"reconnect_seconds": 0.3, **amqp},

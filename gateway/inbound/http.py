@@ -17,7 +17,6 @@ from gateway.domain import SYSTEMS, Receipt, Sender, Status
 from gateway.errors import (
     BadRequest,
     ErrorDetail,
-    Forbidden,
     GatewayError,
     NotFound,
     PayloadTooLarge,
@@ -25,7 +24,8 @@ from gateway.errors import (
 )
 from gateway.inbound import keys
 from gateway.inbound.problems import error_response, problem_response, refusal_response
-from gateway.registry.access import readers_of
+from gateway.receipts.signer import ReceiptSigner
+from gateway.registry.access import not_readable, readers_of
 from gateway.service import Outcome, Submitted
 from gateway.storage.documents import DocumentQuery, StoredDocument
 from gateway.storage.outbox import outbox_backlog
@@ -43,14 +43,19 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/documents", post_document)
     app.router.add_get("/api/v1/documents", list_documents)
     app.router.add_get("/api/v1/documents/{reference}", get_document)
+    app.router.add_get("/api/v1/documents/{reference}/upo", get_receipt)
+    app.router.add_get("/receipts/certificate.pem", receipt_certificate)
     app.router.add_get("/api/v1/me", me)
     app.router.add_post("/api/v1/me/link", link_me)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    from gateway.inbound.admin import add_admin_routes  # here: admin.py builds on this module
+    # here, not at the top: these modules build on this one
+    from gateway.inbound.admin import add_admin_routes
+    from gateway.inbound.mailbox import add_mailbox_routes
 
     add_admin_routes(app)
+    add_mailbox_routes(app)
 
 
 @web.middleware
@@ -102,7 +107,44 @@ async def post_document(request: web.Request) -> web.StreamResponse:
     dry_run = _flag(request.query.get("dry_run"))
     body = await read_body(request, request.app[keys.SETTINGS].server.max_body_bytes)
     submitted = await request.app[keys.INTAKE].submit(sender, body, dry_run=dry_run)
-    return submission_response(submitted)
+    response = submission_response(submitted)
+    if submitted.outcome is not Outcome.DRY_RUN and wants_xml(request):
+        return await receipt_response(request, submitted, response.status)
+    return response
+
+
+def wants_xml(request: web.Request) -> bool:
+    """Whether the client put an XML type before JSON in ``Accept`` (no weights: first named wins)."""
+    for item in request.headers.get("Accept", "").split(","):
+        media_type = item.split(";")[0].strip().lower()
+        if media_type in XML_MEDIA_TYPES:
+            return True
+        if media_type.endswith("json"):
+            return False
+    return False
+
+
+async def receipt_response(request: web.Request, submitted: Submitted, status: int) -> web.Response:
+    """The signed UPO or NPP as the answer to a POST, with the status the JSON answer would have."""
+    receipts = request.app[keys.RECEIPTS]
+    receipt = submitted.receipt
+    if receipt is None:
+        body = await receipts.for_unstored(submitted.verdict, submitted.received_at)
+        return xml_receipt(body, None, status)
+    just_stored = submitted.outcome is not Outcome.DUPLICATE
+    body = await receipts.for_document(receipt, just_stored=just_stored)
+    return xml_receipt(body, receipt.reference, status, document_links(receipt.reference))
+
+
+def xml_receipt(
+    body: bytes, reference: str | None, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    response = web.Response(
+        body=body, status=status, content_type="application/xml", charset="utf-8", headers=headers
+    )
+    if reference is not None:
+        response.headers["X-Reference"] = reference
+    return response
 
 
 def submission_response(submitted: Submitted) -> web.Response:
@@ -113,9 +155,13 @@ def submission_response(submitted: Submitted) -> web.Response:
         return refusal_response(submitted.verdict, receipt.reference if receipt else None)
     assert receipt is not None
     status = 202 if submitted.outcome is Outcome.NEW else 200
-    return web.json_response(
-        receipt.as_dict(), status=status, headers={"Location": f"/api/v1/documents/{receipt.reference}"}
-    )
+    return web.json_response(receipt.as_dict(), status=status, headers=document_links(receipt.reference))
+
+
+def document_links(reference: str) -> dict[str, str]:
+    """Where the stored document and its signed receipt are."""
+    location = f"/api/v1/documents/{reference}"
+    return {"Location": location, "Link": f'<{location}/upo>; rel="receipt"; type="application/xml"'}
 
 
 def dry_run_verdict(submitted: Submitted) -> dict[str, Any]:
@@ -154,7 +200,22 @@ def dry_run_verdict(submitted: Submitted) -> dict[str, Any]:
 
 async def get_document(request: web.Request) -> web.StreamResponse:
     stored = await readable_document(request)
-    return web.json_response(status_json(stored.receipt))
+    links = {"Link": document_links(stored.receipt.reference)["Link"]}
+    return web.json_response(status_json(stored.receipt), headers=links)
+
+
+async def get_receipt(request: web.Request) -> web.StreamResponse:
+    """The document's signed UPO (received) or NPP (refused)."""
+    stored = await readable_document(request)
+    body = await request.app[keys.RECEIPTS].for_document(stored.receipt)
+    return xml_receipt(body, stored.receipt.reference)
+
+
+async def receipt_certificate(request: web.Request) -> web.StreamResponse:
+    """The certificate receipts are signed with, and its chain: what ``gateway upo verify`` pins.
+    Public, like any certificate, so that anyone holding a receipt can check it."""
+    pem = request.app[keys.RECEIPTS].signer.certificates_pem()
+    return web.Response(body=pem, content_type="application/x-pem-file")
 
 
 async def readable_document(request: web.Request) -> StoredDocument:
@@ -169,10 +230,7 @@ async def readable_document(request: web.Request) -> StoredDocument:
         if not readers.may_read(
             stored.sender_account_id, stored.podmiot_id, stored.receipt.verdict.identification.system
         ):
-            raise Forbidden(
-                "this document was sent by another account, and this account's person holds no "
-                "extended rights for the Podmiot it acts for"
-            )
+            raise not_readable(reference)
     return stored
 
 
@@ -266,10 +324,22 @@ async def readyz(request: web.Request) -> web.StreamResponse:
             "pending": backlog.pending,
             "oldest_seconds": round(backlog.oldest_seconds(datetime.now(UTC)), 3),
         }
-    status = "ready" if database_ok and checks["broker"]["ok"] is not False else "degraded"
+    checks["receipts"] = receipt_signer_check(request.app[keys.RECEIPTS].signer)
+    degraded = checks["broker"]["ok"] is False or not checks["receipts"]["ok"]
+    status = "degraded" if degraded else "ready"
     if not database_ok:
         status = "unavailable"
     return web.json_response({"status": status, "checks": checks}, status=200 if database_ok else 503)
+
+
+def receipt_signer_check(signer: ReceiptSigner) -> dict[str, Any]:
+    """What an operator needs to know of the receipt key: which one, a demo or not, until when."""
+    return {
+        "ok": signer.seconds_left(datetime.now(UTC)) > 0,
+        "certificate": signer.fingerprint,
+        "demo": signer.demo,
+        "expires": signer.certificate.not_valid_after_utc.isoformat(),
+    }
 
 
 async def metrics(request: web.Request) -> web.StreamResponse:
@@ -282,6 +352,8 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     except Exception:
         log.warning("outbox backlog not available for metrics")
     registry.broker_connected.set(1 if broker is not None and broker.connected else 0)
+    signer = request.app[keys.RECEIPTS].signer
+    registry.receipt_certificate_expiry.set(signer.seconds_left(datetime.now(UTC)))
     return web.Response(body=registry.render(), content_type="text/plain", charset="utf-8")
 
 

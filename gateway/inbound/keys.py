@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.config import Settings
 from gateway.metrics import Metrics
 from gateway.pki.store import PkiDirectory
+from gateway.receipts.store import Receipts
 from gateway.registry.accounts import Accounts
 from gateway.registry.lookup import RegistryLookup
 from gateway.registry.registry import Registry
@@ -25,6 +26,8 @@ ACCOUNTS = web.AppKey("accounts", Accounts)
 REGISTRY = web.AppKey("registry", Registry)
 REGISTRY_LOOKUP = web.AppKey("registry_lookup", RegistryLookup)
 INTAKE = web.AppKey("intake", Intake)
+#: issues and keeps the signed UPO/NPP of each document
+RECEIPTS = web.AppKey("receipts", Receipts)
 BROKER = web.AppKey("broker", Broker)
 #: rung after each commit of an accepted document, so the relay publishes without waiting to poll
 OUTBOX_DOORBELL = web.AppKey("outbox_doorbell", asyncio.Event)

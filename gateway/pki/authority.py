@@ -24,7 +24,7 @@ from gateway.pki.revocation import build_crl, build_ocsp_response
 
 _BACKDATE = timedelta(minutes=5)
 _ISSUABLE: dict[AuthorityKind, tuple[CertificateKind, ...]] = {
-    "sc": ("sc", "ocsp"),
+    "sc": ("sc", "ocsp", "receipt"),
     "qualified": ("qualified", "ocsp"),
     "epuap": ("epuap",),
     "cbtd": ("cbtd", "ocsp"),

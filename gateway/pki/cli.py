@@ -44,6 +44,12 @@ def add_pki_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "--rsa", type=int, default=None, metavar="BITS", help="RSA key of BITS instead of EC P-256"
     )
 
+    receipts = _action(
+        pki, "receipt-signer", "issue the gateway's receipt-signing certificate (customs CA)", _receipt_signer
+    )
+    receipts.add_argument("--name", default="customs-gateway receipts (TEST)", help="subject CN")
+    receipts.add_argument("--days", type=int, default=365)
+
     revoke = _action(pki, "revoke", "revoke a certificate and republish the CRL", _revoke)
     _kind(revoke)
     revoke.add_argument("serial")
@@ -143,6 +149,30 @@ def _issue(args: argparse.Namespace, settings: object) -> int:
         "key": str(cert_path.with_suffix(".key.pem")) if issued.private_key is not None else None,
     }
     _print(args, result, [f"serial {issued.serial_hex}", f"fingerprint {issued.fingerprint}"])
+    return 0
+
+
+def _receipt_signer(args: argparse.Namespace, settings: object) -> int:
+    """Issues a receipt signer from the sc authority and prints the ``[receipts]`` settings for it."""
+    directory = PkiDirectory(args.directory)
+    authority = directory.authority("sc")
+    issued = authority.issue(args.name, kind="receipt", days=args.days)
+    directory.save(authority)
+    certificate = (directory.folder("sc") / "certs" / f"{issued.serial_hex}.pem").resolve()
+    result = {
+        "serial": issued.serial_hex,
+        "fingerprint": issued.fingerprint,
+        "key": str(certificate.with_suffix(".key.pem")),
+        "certificate": str(certificate),
+        "chain": [str((directory.folder("sc") / "ca.pem").resolve())],
+    }
+    settings_lines = [
+        "[receipts]",
+        f'key = "{result["key"]}"',
+        f'certificate = "{result["certificate"]}"',
+        f'chain = ["{result["chain"][0]}"]',
+    ]
+    _print(args, result, [f"# receipt signer {issued.serial_hex} ({issued.fingerprint})", *settings_lines])
     return 0
 
 

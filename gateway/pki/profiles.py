@@ -14,8 +14,9 @@ SignerKind = Literal["sc", "qualified", "epuap", "cbtd"]
 """The four kinds of signer certificate the gateway accepts."""
 AuthorityKind = Literal["sc", "qualified", "epuap", "cbtd", "tsl"]
 """The authorities of a demo PKI (``tsl`` signs the trusted list)."""
-CertificateKind = Literal["sc", "qualified", "epuap", "cbtd", "tsl", "ocsp"]
-"""Every end-entity profile: the signer kinds, the trusted-list signer and the delegated OCSP responder."""
+CertificateKind = Literal["sc", "qualified", "epuap", "cbtd", "tsl", "ocsp", "receipt"]
+"""Every end-entity profile: the signer kinds, the trusted-list signer, the delegated OCSP responder
+and the gateway's receipt signer (issued by the customs CA, sc)."""
 
 SIGNER_KINDS: tuple[SignerKind, ...] = get_args(SignerKind)
 AUTHORITY_KINDS: tuple[AuthorityKind, ...] = get_args(AuthorityKind)

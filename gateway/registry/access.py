@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.errors import Forbidden
 from gateway.registry.model import RepresentationStatus, Scope, in_force
 from gateway.storage.documents import translate_database_errors
 from gateway.storage.tables import Account, Document, Representation
@@ -51,6 +52,14 @@ class Readers:
             for g in self.grants
         ]
         return or_(Document.sender_account_id == self.account_id, *shared)
+
+
+def not_readable(reference: str) -> Forbidden:
+    """The refusal of a read the rules above do not allow."""
+    return Forbidden(
+        f"document {reference} was sent by another account, and this account's person holds no "
+        "extended rights for the Podmiot it acts for"
+    )
 
 
 def extended_grants(rows: Iterable[Representation], at: datetime) -> tuple[ReadGrant, ...]:

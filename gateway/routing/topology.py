@@ -15,6 +15,7 @@ from gateway.domain import (
     OUTBOUND_EXCHANGE,
     RESPONSES_QUEUE,
     SYSTEMS,
+    inbound_queue,
 )
 
 
@@ -28,7 +29,7 @@ class QueueSpec:
 
 EXCHANGES = (INBOUND_EXCHANGE, OUTBOUND_EXCHANGE, DEAD_LETTER_EXCHANGE)
 QUEUES = (
-    *(QueueSpec(f"{system}.inbound", INBOUND_EXCHANGE, f"{system}.#") for system in SYSTEMS),
+    *(QueueSpec(inbound_queue(system), INBOUND_EXCHANGE, f"{system}.#") for system in SYSTEMS),
     QueueSpec(RESPONSES_QUEUE, OUTBOUND_EXCHANGE, "#"),
     QueueSpec(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#", dead_letters=False),
 )

@@ -288,3 +288,30 @@ class Response(Base):
     headers: Mapped[dict[str, Any]]
     body: Mapped[bytes] = mapped_column(LargeBinary)
     read_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # the mailbox takes the oldest unread first
+        Index(
+            "ix_responses_unread",
+            "received_at",
+            "id",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+    )
+
+
+class IssuedReceipt(Base):
+    """A signed UPO or NPP, made once for a document and served as the same bytes ever after.
+
+    A document can have both: a registration application gets a UPO while pending and an NPP
+    once an officer rejects it.
+    """
+
+    __tablename__ = "receipts"
+    reference: Mapped[str] = mapped_column(ForeignKey("documents.reference"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(3), primary_key=True)  # UPO | NPP
+    issued_at: Mapped[datetime]
+    #: SHA-256 fingerprint of the gateway certificate that signed it
+    signer: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)

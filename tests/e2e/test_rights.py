@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
+from lxml import etree
 
 from gateway.inbound import keys
+from gateway.receipts.document import RECEIPTS_NS
+from gateway.receipts.signer import DEMO_CERTIFICATE
 from gateway.registry.model import (
     ApplicantPerson,
     Application,
@@ -24,9 +27,10 @@ from gateway.registry.pdr import parse_pdr
 from gateway.registry.registry import Registry
 from gateway.samplegen.signing import sample_signer
 from gateway.samplegen.szprot import build_application
-from tests.conftest import Gateway, make_settings, sample_pki_copy, start_gateway
+from tests.conftest import Gateway, make_settings, receipt_signer_dir, sample_pki_copy, start_gateway
 from tests.support.messages import signed_build, unique_params
 from tests.support.signatures import signed
+from tests.support.xmlsec import xmlsec_verify
 
 JAN, ANNA, PIOTR = "44051401359", "02070803628", "81010200134"
 CLIENT = "PL5260250274000"  # a client of the agency
@@ -291,6 +295,16 @@ async def send_application(
     return status, answer
 
 
+async def receipt_of(world: World, reference: str, token: str) -> etree._Element:
+    """The document's signed receipt, checked by xmlsec1 against the gateway's certificate."""
+    url = f"{world.gateway.url}/api/v1/documents/{reference}/upo"
+    async with world.gateway.http.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status == 200
+        body = await response.read()
+    assert xmlsec_verify(body, pinned=receipt_signer_dir() / DEMO_CERTIFICATE)
+    return etree.fromstring(body)
+
+
 async def admin(world: World, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     accounts = world.gateway.app[keys.ACCOUNTS]
     if "officer@example.test" not in {a.login for a in await accounts.list()}:
@@ -340,9 +354,18 @@ async def test_an_application_rejected(world: World) -> None:
     application = registration(JAN, "Jan", "Kowalski", CLIENT, Scope.BASIC, ())
     status, receipt = await send_application(world, token, application, "sc-person")
     assert status == 202, receipt
+    upo = await receipt_of(world, receipt["reference"], token)
+    assert (upo.tag, upo.findtext("Status")) == (f"{{{RECEIPTS_NS}}}UPO", "pending")
+    assert upo.find("Rights").get("basis") == "application"
     await world.registry.reject(receipt["reference"], "no power of attorney enclosed", actor="officer")
     stored = (await world.gateway.get(f"/api/v1/documents/{receipt['reference']}", token))[1]
     assert stored["status"] == "rejected"
+    # the receipt of the present status: an NPP with the officer's reason beside the UPO issued before
+    npp = await receipt_of(world, receipt["reference"], token)
+    assert (npp.tag, npp.findtext("Status")) == (f"{{{RECEIPTS_NS}}}NPP", "rejected")
+    assert [(e.get("code"), e.findtext("Message")) for e in npp.iterfind("Errors/Error")] == [
+        ("APPLICATION_REJECTED", "no power of attorney enclosed")
+    ]
     assert stored["errors"] == [
         {
             "code": "APPLICATION_REJECTED",
