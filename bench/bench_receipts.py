@@ -114,30 +114,13 @@ def stats_ms(samples: Sequence[float]) -> dict[str, float]:
 
 def rsa_signer() -> ReceiptSigner:
     """A self-signed RSA-2048 receipt signer, made in memory like the DEMO one (same extensions)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509.oid import NameOID
-
     from gateway.pki.keys import generate_key
-    from gateway.receipts.signer import ReceiptSigner, receipt_key_usage
+    from gateway.receipts.signer import ReceiptSigner, self_signed_certificate
 
     key = generate_key(rsa_bits=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "customs-gateway receipts (BENCH RSA-2048)")])
-    start = datetime.now(UTC) - timedelta(minutes=5)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(receipt_key_usage(), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    return ReceiptSigner(
+        key, self_signed_certificate(key, "customs-gateway receipts (BENCH RSA-2048)", days=30)
     )
-    return ReceiptSigner(key, certificate)
 
 
 def demo_ec_signer(folder: Path) -> ReceiptSigner:

@@ -138,7 +138,7 @@ def end_entity_extensions(
             (x509.OCSPNoCheck(), False),
         ]
         return extensions
-    extensions.append((_key_usage(digital_signature=True, content_commitment=True), True))
+    extensions.append((signing_key_usage(), True))
     if kind == "tsl":
         extensions.append((x509.ExtendedKeyUsage([OID_TSL_SIGNING]), False))
     if kind == "qualified":
@@ -194,6 +194,11 @@ def ca_issuers_url(base_url: str) -> str:
 
 def _folder(base_url: str) -> str:
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def signing_key_usage() -> x509.KeyUsage:
+    """Signatures on documents: digitalSignature and nonRepudiation (contentCommitment)."""
+    return _key_usage(digital_signature=True, content_commitment=True)
 
 
 def _key_usage(

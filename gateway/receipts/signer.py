@@ -27,6 +27,7 @@ from gateway.pki.keys import (
     private_key_pem,
     public_key_of,
 )
+from gateway.pki.profiles import signing_key_usage
 from gateway.pki.signing import sign_xades
 
 log = logging.getLogger(__name__)
@@ -125,39 +126,29 @@ def _write_new(path: Path, data: bytes, *, mode: int) -> None:
 
 def _self_signed() -> tuple[PrivateKey, x509.Certificate]:
     key = generate_key()
+    return key, self_signed_certificate(key, DEMO_SUBJECT, days=365 * DEMO_YEARS)
+
+
+def self_signed_certificate(key: PrivateKey, common_name: str, *, days: int) -> x509.Certificate:
+    """A self-signed receipt-signing certificate (for demonstrations and benchmarks)."""
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "customs-gateway (TEST)"),
-            x509.NameAttribute(NameOID.COMMON_NAME, DEMO_SUBJECT),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
     start = datetime.now(UTC) - timedelta(minutes=5)
-    certificate = (
+    return (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=365 * DEMO_YEARS))
+        .not_valid_after(start + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(receipt_key_usage(), critical=True)
+        .add_extension(signing_key_usage(), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
-    )
-    return key, certificate
-
-
-def receipt_key_usage() -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
     )

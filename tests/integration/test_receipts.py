@@ -7,6 +7,7 @@ exactly its errors.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import tomllib
@@ -322,3 +323,13 @@ async def test_replay_saves_the_receipt_of_every_stored_document(gateway: Gatewa
     kinds = {etree.QName(parse_receipt(path.read_bytes())).localname for path in saved}
     assert kinds == {"UPO", "NPP"}
     assert all(xmlsec_verify(path.read_bytes(), pinned=gateway_certificate()) for path in saved[:3])
+
+
+async def test_concurrent_first_requests_get_the_one_receipt_kept(gateway: Gateway) -> None:
+    token = await gateway.token()
+    status, receipt, _ = await gateway.post(signed_build("CC015C", unique_params()), token)
+    assert status == 202
+    path = f"/api/v1/documents/{receipt['reference']}/upo"
+    answers = await asyncio.gather(*(fetch(gateway, path, token) for _ in range(6)))
+    assert {status for status, _, _ in answers} == {200}
+    assert len({body for _, body, _ in answers}) == 1, "one receipt issued and kept, whoever came first"
