@@ -32,6 +32,7 @@ from gateway.service import Intake
 from gateway.signature.setup import build_signature_stage
 from gateway.storage.database import create_engine, session_factory
 from gateway.storage.documents import DocumentStore
+from gateway.storage.mailbox import Mailbox
 from gateway.storage.migrations import upgrade
 from gateway.validation.catalog import load_catalog
 
@@ -73,6 +74,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     sessions = session_factory(engine)
     app[keys.SESSIONS] = sessions
     app[keys.STORE] = DocumentStore(sessions)
+    app[keys.MAILBOX] = Mailbox(sessions)
     app[keys.ACCOUNTS] = Accounts(sessions)
     metrics = app[keys.METRICS]
     app[keys.RECEIPTS] = Receipts(

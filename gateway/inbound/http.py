@@ -21,6 +21,7 @@ from gateway.errors import (
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
+    error_class_for,
 )
 from gateway.inbound import keys
 from gateway.inbound.problems import error_response, problem_response, refusal_response
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
 READ_CHUNK = 256 * 1024
+DEFAULT_PAGE = 50
 MAX_PAGE = 500
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -107,10 +109,9 @@ async def post_document(request: web.Request) -> web.StreamResponse:
     dry_run = _flag(request.query.get("dry_run"))
     body = await read_body(request, request.app[keys.SETTINGS].server.max_body_bytes)
     submitted = await request.app[keys.INTAKE].submit(sender, body, dry_run=dry_run)
-    response = submission_response(submitted)
     if submitted.outcome is not Outcome.DRY_RUN and wants_xml(request):
-        return await receipt_response(request, submitted, response.status)
-    return response
+        return await receipt_response(request, submitted)
+    return submission_response(submitted)
 
 
 def wants_xml(request: web.Request) -> bool:
@@ -124,8 +125,9 @@ def wants_xml(request: web.Request) -> bool:
     return False
 
 
-async def receipt_response(request: web.Request, submitted: Submitted, status: int) -> web.Response:
+async def receipt_response(request: web.Request, submitted: Submitted) -> web.Response:
     """The signed UPO or NPP as the answer to a POST, with the status the JSON answer would have."""
+    status = submission_status(submitted)
     receipts = request.app[keys.RECEIPTS]
     receipt = submitted.receipt
     if receipt is None:
@@ -147,14 +149,25 @@ def xml_receipt(
     return response
 
 
+REFUSED = frozenset({Outcome.NOT_STORED, Outcome.REJECTED, Outcome.CONFLICT})
+
+
+def submission_status(submitted: Submitted) -> int:
+    """The HTTP status of a submission's answer, JSON or receipt alike."""
+    if submitted.outcome in REFUSED:
+        assert submitted.verdict.refusal is not None
+        return error_class_for(submitted.verdict.refusal).status
+    return 202 if submitted.outcome is Outcome.NEW else 200
+
+
 def submission_response(submitted: Submitted) -> web.Response:
     receipt = submitted.receipt
     if submitted.outcome is Outcome.DRY_RUN:
         return web.json_response(dry_run_verdict(submitted))
-    if submitted.outcome in (Outcome.NOT_STORED, Outcome.REJECTED, Outcome.CONFLICT):
+    if submitted.outcome in REFUSED:
         return refusal_response(submitted.verdict, receipt.reference if receipt else None)
     assert receipt is not None
-    status = 202 if submitted.outcome is Outcome.NEW else 200
+    status = submission_status(submitted)
     return web.json_response(receipt.as_dict(), status=status, headers=document_links(receipt.reference))
 
 
@@ -206,7 +219,7 @@ async def get_document(request: web.Request) -> web.StreamResponse:
 
 async def get_receipt(request: web.Request) -> web.StreamResponse:
     """The document's signed UPO (received) or NPP (refused)."""
-    stored = await readable_document(request)
+    stored = await readable_document(request, with_responses=False)  # a receipt does not list them
     body = await request.app[keys.RECEIPTS].for_document(stored.receipt)
     return xml_receipt(body, stored.receipt.reference)
 
@@ -218,11 +231,11 @@ async def receipt_certificate(request: web.Request) -> web.StreamResponse:
     return web.Response(body=pem, content_type="application/x-pem-file")
 
 
-async def readable_document(request: web.Request) -> StoredDocument:
+async def readable_document(request: web.Request, *, with_responses: bool = True) -> StoredDocument:
     """The document of the path, if the calling account may read it (``FORBIDDEN`` if not)."""
     sender = await authenticate(request)
     reference = request.match_info["reference"]
-    stored = await request.app[keys.STORE].get(reference)
+    stored = await request.app[keys.STORE].get(reference, with_responses=with_responses)
     if stored is None:
         raise NotFound(f"no document {reference}")
     if stored.sender_account_id != sender.account_id:
@@ -247,7 +260,7 @@ async def list_documents(request: web.Request) -> web.StreamResponse:
     status = query.get("status") or None
     if status is not None and status not in {s.value for s in Status}:
         raise BadRequest(f"status must be one of {', '.join(s.value for s in Status)}")
-    limit = _int(query.get("limit"), 50, "limit")
+    limit = _int(query.get("limit"), DEFAULT_PAGE, "limit")
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
     readers = await readers_of(request.app[keys.SESSIONS], sender.account_id, datetime.now(UTC))

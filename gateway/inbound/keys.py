@@ -17,11 +17,13 @@ from gateway.registry.registry import Registry
 from gateway.routing.broker import Broker
 from gateway.service import Intake
 from gateway.storage.documents import DocumentStore
+from gateway.storage.mailbox import Mailbox
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 STORE = web.AppKey("store", DocumentStore)
+MAILBOX = web.AppKey("mailbox", Mailbox)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 REGISTRY = web.AppKey("registry", Registry)
 REGISTRY_LOOKUP = web.AppKey("registry_lookup", RegistryLookup)

@@ -13,17 +13,15 @@ from sqlalchemy import ColumnElement
 from gateway.domain import SYSTEMS
 from gateway.errors import BadRequest, NotFound
 from gateway.inbound import keys
-from gateway.inbound.http import MAX_PAGE, authenticate
+from gateway.inbound.http import DEFAULT_PAGE, MAX_PAGE, authenticate
 from gateway.registry.access import readers_of
 from gateway.storage.mailbox import (
     MAX_RESPONSE_ID,
     RESPONSE_CONTENT_TYPE,
-    Mailbox,
     MailboxQuery,
     MailboxState,
 )
 
-DEFAULT_PAGE = 50
 # Each call changes what the next one answers: no cache may keep an answer.
 NOT_CACHED = {"Cache-Control": "no-store"}
 
@@ -36,9 +34,8 @@ def add_mailbox_routes(app: web.Application) -> None:
 async def take_mailbox(request: web.Request) -> web.StreamResponse:
     sender = await authenticate(request)
     now = datetime.now(UTC)
-    sessions = request.app[keys.SESSIONS]
-    readers = await readers_of(sessions, sender.account_id, now)
-    page = await Mailbox(sessions).take(mailbox_query(request.query, readers.condition()), now)
+    readers = await readers_of(request.app[keys.SESSIONS], sender.account_id, now)
+    page = await request.app[keys.MAILBOX].take(mailbox_query(request.query, readers.condition()), now)
     return web.json_response(page.as_dict(), headers=NOT_CACHED)
 
 
@@ -49,9 +46,8 @@ async def get_mailbox_response(request: web.Request) -> web.StreamResponse:
     if not raw_id.isascii() or not raw_id.isdigit():
         raise NotFound(f"no response {raw_id}")
     now = datetime.now(UTC)
-    sessions = request.app[keys.SESSIONS]
-    readers = await readers_of(sessions, sender.account_id, now)
-    item = await Mailbox(sessions).get(int(raw_id), readers.condition(), now)
+    readers = await readers_of(request.app[keys.SESSIONS], sender.account_id, now)
+    item = await request.app[keys.MAILBOX].get(int(raw_id), readers.condition(), now)
     return web.Response(body=item.body, content_type=RESPONSE_CONTENT_TYPE, headers=NOT_CACHED)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from lxml import etree
@@ -60,8 +60,8 @@ def receipt_xml(facts: ReceiptFacts, issued_at: datetime) -> bytes:
     root.set("version", RECEIPTS_VERSION)
     _text(root, "Reference", facts.reference)
     _text(root, "Status", str(facts.status))
-    _text(root, "ReceivedAt", utc_text(facts.received_at))
-    _text(root, "IssuedAt", utc_text(issued_at))
+    _text(root, "ReceivedAt", rfc3339(facts.received_at))
+    _text(root, "IssuedAt", rfc3339(issued_at))
     document = etree.SubElement(root, "Document")
     _text(document, "System", ident.system)
     _text(document, "MessageType", ident.message_type)
@@ -147,8 +147,3 @@ def _optional(value: object) -> str | None:
 
 def _moment(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def utc_text(moment: datetime) -> str:
-    """UTC with milliseconds and a Z, as the receipt JSON shows it; naive times are taken as UTC."""
-    return rfc3339(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC))

@@ -19,12 +19,12 @@ from typing import Any
 from cryptography import x509
 from lxml import etree
 
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, SignatureProfile
 from gateway.pki._xmldsig import parse
 from gateway.pki.keys import fingerprint
 from gateway.receipts.document import RECEIPTS_SCHEMA, ReceiptKind
 from gateway.signature.profile import NS, Algorithms, locate_signature
-from gateway.signature.xades import signing_certificate, verify_xades
+from gateway.signature.xades import signing_certificate, signing_time_of, verify_xades
 
 #: a receipt signed this far in the future of the verifier's clock is still taken (clock drift)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -103,7 +103,7 @@ def verify_receipt(
         _check_trusted(signer, trusted)
         # The certificate is judged when the receipt was signed, not now: a receipt stays valid
         # after the gateway's certificate has expired, as an archived receipt must.
-        signed_at = _claimed_signing_time(parts.signature)
+        signed_at = signing_time_of(_signed_signature_properties(parts.signature))
         if signed_at > now + CLOCK_SKEW:
             raise ReceiptNotVerified(Failure.SIGNATURE, f"signed in the future ({signed_at.isoformat()})")
         verified = verify_xades(receipt, parts, signer, others, algorithms, signed_at, timedelta(0))
@@ -143,18 +143,10 @@ def _check_trusted(signer: x509.Certificate, trusted: Sequence[x509.Certificate]
     )
 
 
-def _claimed_signing_time(signature: etree._Element) -> datetime:
-    """The SigningTime the signature claims, before it is verified (what the certificate is judged at)."""
-    text = signature.findtext(
-        "ds:Object/xades:QualifyingProperties/xades:SignedProperties/xades:SignedSignatureProperties/"
-        "xades:SigningTime",
-        default="",
-        namespaces=NS,
-    ).strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ReceiptNotVerified(Failure.SIGNATURE, f"SigningTime {text!r} is not a date-time") from None
-    if moment.tzinfo is None:
-        raise ReceiptNotVerified(Failure.SIGNATURE, "SigningTime must carry its time zone")
-    return moment
+def _signed_signature_properties(signature: etree._Element) -> etree._Element:
+    found = signature.find(
+        "ds:Object/xades:QualifyingProperties/xades:SignedProperties/xades:SignedSignatureProperties", NS
+    )
+    if found is None:
+        raise SignatureProfile("the signature has no SignedSignatureProperties")
+    return found

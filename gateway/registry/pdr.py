@@ -111,10 +111,6 @@ class _Invalid(ValueError):
 
 T = TypeVar("T")
 
-_EORI = re.compile(r"[A-Z]{2}[0-9A-Z]{1,15}")
-_ID_SISC = re.compile(r"[A-Z]{2}[0-9A-Z]{15}")
-_AKCR = re.compile(r"PL[0-9A-Z]{11}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
@@ -147,24 +143,32 @@ def _nip(value: str) -> str:
     return nip
 
 
-def _regon(value: str) -> str:
-    if not re.fullmatch(r"\d{9}|\d{14}", value):
-        raise _Invalid(f"a REGON is 9 or 14 digits, not {value!r}")
+def _matching(pattern: str, normalise: Callable[[str], str], rule: str) -> Callable[[str], str]:
+    """A column parser: the value, normalised, must match ``pattern``; ``rule`` says what it must be."""
+    compiled = re.compile(pattern)
+
+    def parse(value: str) -> str:
+        normalised = normalise(value)
+        if not compiled.fullmatch(normalised):
+            raise _Invalid(f"{rule}, not {value!r}")
+        return normalised
+
+    return parse
+
+
+def _as_is(value: str) -> str:
     return value
 
 
-def _eori(value: str) -> str:
-    eori = value.upper()
-    if not _EORI.fullmatch(eori):
-        raise _Invalid(f"an EORI is a country code and 1 to 15 letters or digits, not {value!r}")
-    return eori
-
-
-def _id_sisc(value: str) -> str:
-    id_sisc = value.upper()
-    if not _ID_SISC.fullmatch(id_sisc):
-        raise _Invalid(f"an ID SISC is a country code and 15 letters or digits, not {value!r}")
-    return id_sisc
+_regon = _matching(r"\d{9}|\d{14}", _as_is, "a REGON is 9 or 14 digits")
+_eori = _matching(
+    r"[A-Z]{2}[0-9A-Z]{1,15}", str.upper, "an EORI is a country code and 1 to 15 letters or digits"
+)
+_id_sisc = _matching(
+    r"[A-Z]{2}[0-9A-Z]{15}", str.upper, "an ID SISC is a country code and 15 letters or digits"
+)
+_sha256 = _matching(r"[0-9a-f]{64}", str.lower, "a SHA-256 fingerprint is 64 hexadecimal digits")
+_akcr = _matching(r"PL[0-9A-Z]{11}", str.upper, "an excise number (AKC-R) is PL and 11 letters or digits")
 
 
 def _link_code(value: str) -> str:
@@ -186,20 +190,6 @@ def _listed(item: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
         return items
 
     return parse
-
-
-def _sha256(value: str) -> str:
-    fingerprint = value.lower()
-    if not _SHA256.fullmatch(fingerprint):
-        raise _Invalid(f"a SHA-256 fingerprint is 64 hexadecimal digits, not {value!r}")
-    return fingerprint
-
-
-def _akcr(value: str) -> str:
-    number = value.upper()
-    if not _AKCR.fullmatch(number):
-        raise _Invalid(f"an excise number (AKC-R) is PL and 11 letters or digits, not {value!r}")
-    return number
 
 
 def _choice(choices: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:

@@ -205,6 +205,15 @@ def verify_xades(
 
 
 def _signing_time(properties: etree._Element, received_at: datetime, max_skew: timedelta) -> datetime:
+    moment = signing_time_of(properties)
+    if moment > received_at + max_skew:
+        text = properties.findtext("xades:SigningTime", default="", namespaces=NS).strip()
+        raise SignatureProfile(f"SigningTime {text} is in the future of the time of receipt")
+    return moment
+
+
+def signing_time_of(properties: etree._Element) -> datetime:
+    """The SigningTime of ``xades:SignedSignatureProperties``, with its zone."""
     text = properties.findtext("xades:SigningTime", default="", namespaces=NS).strip()
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -212,8 +221,6 @@ def _signing_time(properties: etree._Element, received_at: datetime, max_skew: t
         raise SignatureProfile(f"SigningTime {text!r} is not a date-time") from None
     if moment.tzinfo is None:
         raise SignatureProfile("SigningTime must carry its time zone")
-    if moment > received_at + max_skew:
-        raise SignatureProfile(f"SigningTime {text} is in the future of the time of receipt")
     return moment
 
 

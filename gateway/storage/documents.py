@@ -143,17 +143,20 @@ class DocumentStore:
         async with translate_database_errors():
             return await self._by_dedup_key(dedup_key(sender, verdict.envelope))
 
-    async def get(self, reference: str) -> StoredDocument | None:
+    async def get(self, reference: str, *, with_responses: bool = True) -> StoredDocument | None:
+        """The stored document; ``with_responses``: with the summaries of the responses it has had."""
         async with translate_database_errors(), self._sessions() as session:
             document = await session.get(Document, reference)
             if document is None:
                 return None
-            responses = (
-                await session.scalars(
-                    select(Response).where(Response.reference == reference).order_by(Response.id)
-                )
-            ).all()
-            receipt = replace(receipt_of(document), responses=tuple(map(response_summary, responses)))
+            receipt = receipt_of(document)
+            if with_responses:
+                responses = (
+                    await session.scalars(
+                        select(Response).where(Response.reference == reference).order_by(Response.id)
+                    )
+                ).all()
+                receipt = replace(receipt, responses=tuple(map(response_summary, responses)))
             return StoredDocument(receipt, document.sender_account_id, document.podmiot_id)
 
     async def list(self, query: DocumentQuery) -> list[Receipt]:

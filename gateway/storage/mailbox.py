@@ -226,4 +226,3 @@ def item_of(row: Row[Any], now: datetime, first_read: bool) -> MailboxItem:
         headers=dict(row.headers or {}),
         body=bytes(row.body),
     )
-

@@ -23,11 +23,11 @@ from lxml import etree
 
 from gateway.cli import main
 from gateway.config import ReceiptSettings
-from gateway.domain import Envelope, Identification, Receipt, Route, Signer, Status, Verdict
+from gateway.domain import Envelope, Identification, Receipt, Route, Signer, Status, Verdict, rfc3339
 from gateway.errors import ErrorDetail
 from gateway.pki.keys import certificate_pem
 from gateway.pki.store import PkiDirectory
-from gateway.receipts.document import RECEIPTS_NS, ReceiptFacts, ReceiptKind, receipt_xml, utc_text
+from gateway.receipts.document import RECEIPTS_NS, ReceiptFacts, ReceiptKind, receipt_xml
 from gateway.receipts.signer import (
     DEMO_CERTIFICATE,
     DEMO_KEY,
@@ -439,7 +439,7 @@ def test_receipt_times_are_utc_with_milliseconds_and_a_z(moment: datetime, text:
 
     upo = valid_receipt(receipt_xml(ReceiptFacts.of(receipt), moment))
 
-    assert utc_text(moment) == text
+    assert rfc3339(moment) == text
     assert (value_at(upo, "ReceivedAt"), value_at(upo, "IssuedAt")) == (text, text)
 
 
