@@ -1,4 +1,5 @@
-"""Micro benchmark of the checks alone (``gateway.pipeline.check``: parse, catalog, XSD, signature, envelope).
+"""Micro benchmark of the checks alone (``gateway.core.pipeline.check``: parse, catalog, XSD,
+signature, envelope).
 
     .venv/bin/python bench/bench_check.py [--sizes 5KB,50KB,500KB,5MB] [--seconds 8] [--profile 500KB]
 
@@ -41,15 +42,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway.cli import parse_size
+from gateway.channels.cli.main import parse_size
 
 if TYPE_CHECKING:
     from gateway.config import Settings
-    from gateway.domain import Verdict
-    from gateway.pipeline import Checks
-    from gateway.signature.stage import SignedContent
-    from gateway.validation.catalog import MessageSchema
-    from gateway.validation.parsing import ParsedDocument
+    from gateway.core.domain import Verdict
+    from gateway.core.pipeline import Checks
+    from gateway.core.signature.stage import SignedContent
+    from gateway.core.validation.catalog import MessageSchema
+    from gateway.core.validation.parsing import ParsedDocument
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PKI = ROOT / "samples" / "pki"
@@ -87,8 +88,8 @@ def signed_message(
     message_type: str, size: int, message_id: str | None = None, lrn: str | None = None
 ) -> bytes:
     """A message of about ``size`` bytes with its own identifiers, signed by the test PKI's SC person."""
-    from gateway.samplegen import SampleParams, build_sized
-    from gateway.samplegen.signing import sign_sample
+    from gateway.demo.samplegen import SampleParams, build_sized
+    from gateway.demo.samplegen.signing import sign_sample
 
     params = SampleParams()
     if message_id is not None:
@@ -108,10 +109,10 @@ def _ms(seconds: float) -> float:
 def staged_check(body: bytes, received_at: datetime, checks: Checks) -> tuple[Verdict, dict[str, float]]:
     """``pipeline.check`` with its stages timed (seconds): the same calls in the same order, the same
     Verdict.  A refused document is handed to ``pipeline.check`` itself for its refusal verdict."""
-    from gateway.domain import Identification, Route, Verdict
-    from gateway.errors import DocumentRejected
-    from gateway.pipeline import check, read_envelope, validate
-    from gateway.validation.parsing import digest_of, parse
+    from gateway.core.domain import Identification, Route, Verdict
+    from gateway.core.errors import DocumentRejected
+    from gateway.core.pipeline import check, read_envelope, validate
+    from gateway.core.validation.parsing import digest_of, parse
 
     times: dict[str, float] = {}
     try:
@@ -158,11 +159,11 @@ def signature_steps(
     parsed: ParsedDocument, schema: MessageSchema, received_at: datetime, checks: Checks
 ) -> tuple[SignedContent, dict[str, float]]:
     """What ``XadesVerification.verify`` does, step by step, timed (seconds)."""
-    from gateway.signature.identity import person_of
-    from gateway.signature.profile import locate_signature
-    from gateway.signature.stage import SignedContent, signer_of
-    from gateway.signature.trust import build_chain, check_key
-    from gateway.signature.xades import signing_certificate, verify_xades
+    from gateway.core.signature.identity import person_of
+    from gateway.core.signature.profile import locate_signature
+    from gateway.core.signature.stage import SignedContent, signer_of
+    from gateway.core.signature.trust import build_chain, check_key
+    from gateway.core.signature.xades import signing_certificate, verify_xades
 
     stage: Any = checks.signature
     policy, revocation = stage._policy, stage._revocation
@@ -286,8 +287,8 @@ def _medians(samples: Sequence[dict[str, float]], names: Sequence[str]) -> dict[
 
 
 def measure(size: int, body: bytes, seconds: float, checks: Checks) -> Result:
-    from gateway.pipeline import check, read_envelope, validate
-    from gateway.validation.parsing import parse
+    from gateway.core.pipeline import check, read_envelope, validate
+    from gateway.core.validation.parsing import parse
 
     received_at = datetime.now(UTC)
     verdict = check(body, received_at, checks)
@@ -361,11 +362,11 @@ def revocation_split(body: bytes, checks: Checks, seconds: float) -> dict[str, f
     the demo authority (``kind_of``: certificate comparisons, file-state look-ups); the demo responder
     building and signing its answer (``LocalAuthorities.ocsp_response``); validating the answer
     (responder certificate, signature, times, nonce); and the whole ``RevocationChecker.check``."""
-    from gateway.signature.profile import locate_signature
-    from gateway.signature.revocation import _ocsp_request
-    from gateway.signature.trust import build_chain
-    from gateway.signature.xades import signing_certificate
-    from gateway.validation.parsing import parse
+    from gateway.adapters.revocation.checker import _ocsp_request
+    from gateway.core.signature.profile import locate_signature
+    from gateway.core.signature.trust import build_chain
+    from gateway.core.signature.xades import signing_certificate
+    from gateway.core.validation.parsing import parse
 
     stage: Any = checks.signature
     policy, checker = stage._policy, stage._revocation
@@ -402,9 +403,9 @@ def crypto_primitives(body: bytes, checks: Checks) -> dict[str, float]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding
 
-    from gateway.signature.profile import locate_signature
-    from gateway.signature.xades import signing_certificate
-    from gateway.validation.parsing import parse
+    from gateway.core.signature.profile import locate_signature
+    from gateway.core.signature.xades import signing_certificate
+    from gateway.core.validation.parsing import parse
 
     stage: Any = checks.signature
     policy = stage._policy
@@ -443,8 +444,8 @@ def _status_kib(field_name: str) -> int | None:
 
 def memory_child(path: Path) -> None:
     """In a fresh process: tracemalloc peak and resident high-water growth of one check, printed."""
-    from gateway.app import build_checks
-    from gateway.pipeline import check
+    from gateway.bootstrap import build_checks
+    from gateway.core.pipeline import check
 
     checks = build_checks(bench_settings())
     body = path.read_bytes()
@@ -483,7 +484,7 @@ def peak_memory(body: bytes) -> tuple[float, float]:
 
 
 def profile(body: bytes, rounds: int, checks: Checks) -> str:
-    from gateway.pipeline import check
+    from gateway.core.pipeline import check
 
     received_at = datetime.now(UTC)
     profiler = cProfile.Profile()
@@ -582,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not sizes or args.seconds <= 0:
         parser.error("give sizes and a positive time budget")
 
-    from gateway.app import build_checks
+    from gateway.bootstrap import build_checks
 
     checks = build_checks(bench_settings())
     results: list[Result] = []

@@ -5,7 +5,7 @@
 
 A receipt does not grow with the message it answers, but its facts come from a real verdict: per size,
 messages are built and signed by the samples' test PKI (``samples/pki``, role ``sc-person``) and run
-through ``gateway.pipeline.check`` (trusting that PKI), and each receipt is made from one of those
+through ``gateway.core.pipeline.check`` (trusting that PKI), and each receipt is made from one of those
 verdicts with a reference of its own.
 
 In-process, one thread, per size: ``receipt_xml`` (build), ``ReceiptSigner.sign`` (XAdES-BES) with the
@@ -68,14 +68,14 @@ from run import (
     table,
 )
 
-from gateway.cli import parse_size
+from gateway.channels.cli.main import parse_size
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from gateway.domain import Verdict
-    from gateway.receipts.document import ReceiptFacts
-    from gateway.receipts.signer import ReceiptSigner
+    from gateway.adapters.receipt_signer import ReceiptSigner
+    from gateway.core.domain import Verdict
+    from gateway.core.receipts.document import ReceiptFacts
 
 DEFAULT_SIZES = "5KB,50KB"
 MESSAGE_TYPE = "CC015C"
@@ -114,8 +114,8 @@ def stats_ms(samples: Sequence[float]) -> dict[str, float]:
 
 def rsa_signer() -> ReceiptSigner:
     """A self-signed RSA-2048 receipt signer, made in memory like the DEMO one (same extensions)."""
-    from gateway.pki.keys import generate_key
-    from gateway.receipts.signer import ReceiptSigner, self_signed_certificate
+    from gateway.adapters.receipt_signer import ReceiptSigner, self_signed_certificate
+    from gateway.core.xmldsig.keys import generate_key
 
     key = generate_key(rsa_bits=2048)
     return ReceiptSigner(
@@ -127,7 +127,7 @@ def demo_ec_signer(folder: Path) -> ReceiptSigner:
     """The gateway's DEMO signer (EC P-256), made in ``folder`` (its log lines silenced)."""
     import logging
 
-    from gateway.receipts import signer as signer_module
+    from gateway.core.receipts import signer as signer_module
 
     logger = logging.getLogger(signer_module.__name__)
     level = logger.level
@@ -159,8 +159,8 @@ class InProcess:
 
 def verdicts_for(size: int, count: int, tag: str) -> tuple[list[Verdict], int]:
     """``count`` verdicts of distinct signed messages of ``size`` (all accepted), and the messages' size."""
-    from gateway.app import build_checks
-    from gateway.pipeline import check
+    from gateway.bootstrap import build_checks
+    from gateway.core.pipeline import check
 
     checks = build_checks(bench_settings())
     verdicts: list[Verdict] = []
@@ -178,8 +178,8 @@ def verdicts_for(size: int, count: int, tag: str) -> tuple[list[Verdict], int]:
 
 
 def facts_for(verdicts: Sequence[Verdict], count: int) -> list[ReceiptFacts]:
-    from gateway.domain import Receipt, Status
-    from gateway.receipts.document import ReceiptFacts
+    from gateway.core.domain import Receipt, Status
+    from gateway.core.receipts.document import ReceiptFacts
 
     received = datetime.now(UTC)
     return [
@@ -246,8 +246,8 @@ def in_process(
     folder: Path,
     tag: str,
 ) -> InProcess:
-    from gateway.receipts.document import receipt_xml
-    from gateway.receipts.verify import verify_receipt
+    from gateway.core.receipts.document import receipt_xml
+    from gateway.core.receipts.verify import verify_receipt
 
     verdicts, message_bytes = verdicts_for(size, VERDICTS, tag)
     facts = facts_for(verdicts, rounds + 1)
@@ -302,7 +302,7 @@ def issue_memory(signer: ReceiptSigner, verdicts: Sequence[Verdict], count: int)
     the peak, what stays allocated (the receipts), and the peak less that (working memory)."""
     import gc
 
-    from gateway.receipts.document import receipt_xml
+    from gateway.core.receipts.document import receipt_xml
 
     facts = facts_for(verdicts, count)
     at = datetime.now(UTC)
@@ -327,8 +327,8 @@ def issue_memory(signer: ReceiptSigner, verdicts: Sequence[Verdict], count: int)
 
 def profile_issue(signer: ReceiptSigner, verdicts: Sequence[Verdict], rounds: int, top: int = 20) -> str:
     """cProfile of ``rounds`` receipts built and signed, then of verifying them; by own time."""
-    from gateway.receipts.document import receipt_xml
-    from gateway.receipts.verify import verify_receipt
+    from gateway.core.receipts.document import receipt_xml
+    from gateway.core.receipts.verify import verify_receipt
 
     facts = facts_for(verdicts, rounds)
     at = datetime.now(UTC)
@@ -496,7 +496,7 @@ async def gateway_phases(
 ) -> tuple[list[Phase], list[str]]:
     """POST JSON vs POST for a UPO (alternating halves), then GET /upo twice; returns the phases and the
     problems found checking a sample of the receipts offline."""
-    from gateway.receipts.verify import ReceiptNotVerified, verify_receipt
+    from gateway.core.receipts.verify import ReceiptNotVerified, verify_receipt
 
     count = len(bodies) // 2
     json_bodies, xml_bodies = bodies[:count], bodies[count:]
@@ -594,11 +594,11 @@ async def serial_store(
     """``Receipts.for_document`` one at a time, first (issue + store) and second (stored) call, for
     documents of the gateway's database whose receipts were not issued yet; ``issue_ms`` is the
     signing part alone (``Receipts.issue``)."""
+    from gateway.adapters.storage.database import create_engine, session_factory
+    from gateway.adapters.storage.documents import DocumentStore
     from gateway.config import DatabaseSettings
-    from gateway.receipts.document import ReceiptFacts
-    from gateway.receipts.store import Receipts
-    from gateway.storage.database import create_engine, session_factory
-    from gateway.storage.documents import DocumentStore
+    from gateway.core.receipts.document import ReceiptFacts
+    from gateway.services.receipts import Receipts
 
     engine = create_engine(DatabaseSettings(url=db_url, pool_size=2))
     result = Serial(size, min(rounds, len(references)))
@@ -646,7 +646,7 @@ class Resources:
         self._created = False
 
     def setup(self) -> None:
-        from gateway.storage.migrations import upgrade
+        from gateway.adapters.storage.migrations import upgrade
 
         asyncio.run(pg_admin(f'CREATE DATABASE "{self.database}"'))
         self._created = True

@@ -50,7 +50,7 @@ import asyncpg  # type: ignore[import-untyped]
 from aio_pika.abc import AbstractIncomingMessage
 from bench_check import size_label
 
-from gateway.cli import parse_size
+from gateway.channels.cli.main import parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the samples' test PKI: the messages are signed with it and the gateway under test trusts it
@@ -129,7 +129,7 @@ def drop_database(name: str) -> None:
 
 
 def message_system(message_type: str) -> str:
-    from gateway.samplegen import message_types
+    from gateway.demo.samplegen import message_types
 
     return message_types()[message_type]
 
@@ -140,8 +140,8 @@ def make_bodies(message_type: str, size: int, count: int, tag: str) -> tuple[lis
     patched in afterwards).  Returns the bodies and the seconds spent building and signing."""
     from bench_check import SIGNER_ROLE
 
-    from gateway.samplegen import SampleParams, build_sized
-    from gateway.samplegen.signing import sign_sample
+    from gateway.demo.samplegen import SampleParams, build_sized
+    from gateway.demo.samplegen.signing import sign_sample
 
     if len(tag) != 11:
         raise ValueError("the tag must have 11 characters")
@@ -177,7 +177,7 @@ class Resources:
         self._cleanups: list[tuple[str, Callable[[], None]]] = []
 
     def setup(self) -> None:
-        from gateway.storage.migrations import upgrade
+        from gateway.adapters.storage.migrations import upgrade
 
         rabbitmqctl("add_vhost", self.vhost)
         self._cleanups.append(("delete vhost", lambda: rabbitmqctl("delete_vhost", self.vhost)))
@@ -217,7 +217,7 @@ class GatewayProcess:
     async def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "gateway.channels.cli.main", "serve", "--port", str(self.port)],
                 env=self._env,
                 cwd=ROOT,
                 stdout=log,
@@ -254,7 +254,7 @@ class GatewayProcess:
 
 
 async def declare_topology_in(vhost_url: str) -> None:
-    from gateway.routing.topology import declare_topology
+    from gateway.adapters.broker.topology import declare_topology
 
     connection = await aio_pika.connect(vhost_url, timeout=10)
     try:
@@ -278,12 +278,12 @@ async def purge(vhost_url: str, queue_name: str) -> int:
 async def make_token(db_url: str, login: str) -> tuple[str, int]:
     """An account and its token; the samples' registry (whose persons sign the messages) is loaded
     into the database first if it is not there yet."""
+    from gateway.adapters.storage.accounts import Accounts
+    from gateway.adapters.storage.database import create_engine, session_factory
+    from gateway.adapters.storage.registry import Registry
     from gateway.config import DatabaseSettings
-    from gateway.errors import RegistryConflict
-    from gateway.registry.accounts import Accounts
-    from gateway.registry.registry import Registry
-    from gateway.samplegen.registry import seed_sample_registry
-    from gateway.storage.database import create_engine, session_factory
+    from gateway.core.errors import RegistryConflict
+    from gateway.demo.samplegen.registry import seed_sample_registry
 
     engine = create_engine(DatabaseSettings(url=db_url, pool_size=1))
     try:
@@ -462,16 +462,16 @@ async def bare_cost(
 ) -> Bare:
     from bench_check import bench_settings, same_verdict, staged_check
 
-    from gateway.app import build_checks
+    from gateway.adapters.broker.broker import Broker
+    from gateway.adapters.storage.database import create_engine, session_factory
+    from gateway.adapters.storage.documents import DocumentStore, StoreOutcome, outbox_headers
+    from gateway.adapters.storage.registry_lookup import RegistryLookup
+    from gateway.bootstrap import build_checks
     from gateway.config import Settings
-    from gateway.domain import Sender, Submission
-    from gateway.pipeline import check
-    from gateway.registry.check import RightsCheck
-    from gateway.registry.lookup import RegistryLookup
-    from gateway.registry.rights import load_rights_table
-    from gateway.routing.broker import Broker
-    from gateway.storage.database import create_engine, session_factory
-    from gateway.storage.documents import DocumentStore, StoreOutcome, outbox_headers
+    from gateway.core.domain import Sender, Submission
+    from gateway.core.pipeline import check
+    from gateway.core.registry.rights import load_rights_table
+    from gateway.services.rights import RightsCheck
 
     settings = bench_settings(
         Settings().replace(database={"url": db_url, "migrate_on_start": False}, amqp={"url": vhost_url})

@@ -1,6 +1,6 @@
 """Writes ``samples/attacks/<CODE>/``: signed messages that try to get past the signature stage.
 
-Each file starts from a valid message of ``gateway.samplegen``, signed with the test PKI in
+Each file starts from a valid message of ``gateway.demo.samplegen``, signed with the test PKI in
 samples/pki (fixed signing time and Ids, so that rebuilding changes no byte), and is then edited as
 bytes: nothing else of the message moves.  ``<CODE>/expected.toml`` says, per file, what the attack
 is (``description``) and the one code the gateway must answer (``errors``).  The codes are stated
@@ -32,8 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 from sample_pki import SIGNED_AT, sign_sample, strip_signature
 
-from gateway.pki.signing import podpis_zp, sign_xades
-from gateway.samplegen import SampleParams, build
+from gateway.core.xmldsig.signing import podpis_zp, sign_xades
+from gateway.demo.samplegen import SampleParams, build
 
 SAMPLES = Path(__file__).resolve().parent
 ATTACKS = SAMPLES / "attacks"

@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 from sample_pki import sign_sample, strip_signature
 
-from gateway.samplegen import SampleParams, build
+from gateway.demo.samplegen import SampleParams, build
 
 SAMPLES = Path(__file__).resolve().parent
 VALID = SAMPLES / "valid"

@@ -45,17 +45,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gateway.pki import CertificateAuthority, IssuedCertificate, PkiDirectory  # noqa: E402
-from gateway.pki.keys import certificate_pem, generate_key, private_key_pem  # noqa: E402
-from gateway.pki.profiles import (  # noqa: E402
+from gateway.core.signature.trusted_list import read_trusted_list  # noqa: E402
+from gateway.core.xmldsig.keys import certificate_pem, generate_key, private_key_pem  # noqa: E402
+from gateway.demo.pki import CertificateAuthority, IssuedCertificate, PkiDirectory  # noqa: E402
+from gateway.demo.pki.profiles import (  # noqa: E402
     AUTHORITY_KINDS,
     OID_QC_STATEMENTS,
     AuthorityKind,
     end_entity_extensions,
     end_entity_subject,
 )
-from gateway.pki.records import CertificateRecord, serial_hex  # noqa: E402
-from gateway.pki.trusted_list import read_trusted_list  # noqa: E402
+from gateway.demo.pki.records import CertificateRecord, serial_hex  # noqa: E402
 
 PKI = ROOT / "samples" / "pki"
 BASE_URL = "http://127.0.0.1:8080/pki/"

@@ -1,4 +1,4 @@
-"""Rebuilds every sample message from the builders in ``gateway.samplegen``, then the error corpus.
+"""Rebuilds every sample message from the builders in ``gateway.demo.samplegen``, then the error corpus.
 
 Inbound samples are signed with the test PKI in samples/pki (samples/sample_pki.py).
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sample_pki import sign_sample
 
-from gateway.registry.model import (
+from gateway.core.registry.model import (
     ApplicantPerson,
     Application,
     ApplicationKind,
@@ -22,9 +22,9 @@ from gateway.registry.model import (
     RepresentationRequest,
     Scope,
 )
-from gateway.samplegen import SampleParams, build
-from gateway.samplegen.ncts2 import BUILDERS_0_9
-from gateway.samplegen.szprot import build_application
+from gateway.demo.samplegen import SampleParams, build
+from gateway.demo.samplegen.ncts2 import BUILDERS_0_9
+from gateway.demo.samplegen.szprot import build_application
 
 SAMPLES = Path(__file__).resolve().parent
 NCTS_PARTY = "PL1234567890000"
@@ -73,7 +73,7 @@ def szprot(message_type: str, number: int) -> SampleParams:
     return _params("SZPROT", "", AGENCY, message_type, number, 1)
 
 
-#: the persons behind the samples' test certificates (gateway/samplegen/registry.py)
+#: the persons behind the samples' test certificates (gateway/demo/samplegen/registry.py)
 ANNA_NOWAK = ApplicantPerson(pesel="02070803628", first_name="Anna", surname="Nowak")
 JAN_KOWALSKI = ApplicantPerson(pesel="44051401359", first_name="Jan", surname="Kowalski")
 AGENCY_APPLICATION = Application(
@@ -101,7 +101,7 @@ AGENCY_DEACTIVATION = Application(
     kind=ApplicationKind.DEACTIVATE,
     person=ANNA_NOWAK,
     podmiot=PodmiotData(name="", kind="", identifiers=(("EORI", AGENCY),)),
-    # no scope is read for a deactivation (gateway/registry/applications.py)
+    # no scope is read for a deactivation (gateway/core/registry/applications.py)
     representation=RepresentationRequest(scope=Scope.BASIC),
 )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.samplegen.signing import SAMPLES_SIGNED_AT, strip_signature
-from gateway.samplegen.signing import sign_sample as _sign_sample
+from gateway.demo.samplegen.signing import SAMPLES_SIGNED_AT, strip_signature
+from gateway.demo.samplegen.signing import sign_sample as _sign_sample
 
 __all__ = ["SIGNED_AT", "sign_sample", "strip_signature"]
 SIGNED_AT = SAMPLES_SIGNED_AT

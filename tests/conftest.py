@@ -23,13 +23,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from gateway.app import create_app
+from gateway.adapters.storage.database import create_engine, session_factory
+from gateway.adapters.storage.migrations import upgrade
+from gateway.adapters.storage.registry import Registry
+from gateway.bootstrap import create_app
+from gateway.channels.http import keys
 from gateway.config import DatabaseSettings, Settings
-from gateway.inbound import keys
-from gateway.registry.registry import Registry
-from gateway.samplegen.registry import SAMPLE_PERSONS, seed_sample_registry
-from gateway.storage.database import create_engine, session_factory
-from gateway.storage.migrations import upgrade
+from gateway.demo.samplegen.registry import SAMPLE_PERSONS, seed_sample_registry
 from tests.support.signatures import PassThroughSignatures
 
 ROOT = Path(__file__).resolve().parent.parent

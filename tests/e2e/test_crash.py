@@ -60,7 +60,7 @@ class GatewayProcess:
                 [
                     sys.executable,
                     "-m",
-                    "gateway.cli",
+                    "gateway.channels.cli.main",
                     "serve",
                     "--port",
                     str(self.port),
@@ -100,9 +100,9 @@ class GatewayProcess:
 
 @pytest.fixture
 async def token_for(fresh_postgres_url: str) -> AsyncIterator[str]:
+    from gateway.adapters.storage.accounts import Accounts
+    from gateway.adapters.storage.database import create_engine, session_factory
     from gateway.config import DatabaseSettings
-    from gateway.registry.accounts import Accounts
-    from gateway.storage.database import create_engine, session_factory
 
     engine = create_engine(DatabaseSettings(url=fresh_postgres_url))
     accounts = Accounts(session_factory(engine))

@@ -12,10 +12,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from lxml import etree
 
-from gateway.inbound import keys
-from gateway.receipts.document import RECEIPTS_NS
-from gateway.receipts.signer import DEMO_CERTIFICATE
-from gateway.registry.model import (
+from gateway.adapters.receipt_signer import DEMO_CERTIFICATE
+from gateway.adapters.storage.registry import Registry
+from gateway.channels.http import keys
+from gateway.core.receipts.document import RECEIPTS_NS
+from gateway.core.registry.model import (
     ApplicantPerson,
     Application,
     ApplicationKind,
@@ -23,10 +24,9 @@ from gateway.registry.model import (
     RepresentationRequest,
     Scope,
 )
-from gateway.registry.pdr import parse_pdr
-from gateway.registry.registry import Registry
-from gateway.samplegen.signing import sample_signer
-from gateway.samplegen.szprot import build_application
+from gateway.core.registry.pdr import parse_pdr
+from gateway.demo.samplegen.signing import sample_signer
+from gateway.demo.samplegen.szprot import build_application
 from tests.conftest import Gateway, make_settings, receipt_signer_dir, sample_pki_copy, start_gateway
 from tests.support.messages import signed_build, unique_params
 from tests.support.signatures import signed
@@ -306,7 +306,7 @@ async def receipt_of(world: World, reference: str, token: str) -> etree._Element
 
 
 async def admin(world: World, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    accounts = world.gateway.app[keys.ACCOUNTS]
+    accounts = world.gateway.bootstrap[keys.ACCOUNTS]
     if "officer@example.test" not in {a.login for a in await accounts.list()}:
         await accounts.add("officer@example.test", role="operator")
     token = await accounts.issue_token("officer@example.test")

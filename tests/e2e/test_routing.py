@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.samplegen import build
+from gateway.demo.samplegen import build
 from tests.conftest import SAMPLES, Gateway, make_settings, start_gateway
 from tests.support.amqp import drain_queue, publish_response
 from tests.support.messages import signed_build, unique_params
@@ -203,7 +203,7 @@ def test_samples_folder_exists() -> None:
 @pytest.mark.parametrize(
     ("role", "kind", "person"),
     [
-        # the registered person's ID SISC (gateway/samplegen/registry.py), whatever the kind
+        # the registered person's ID SISC (gateway/demo/samplegen/registry.py), whatever the kind
         ("sc-person", "sc", "PL440514013590000"),
         ("qualified-person", "qualified", "PL810102001340000"),
         ("epuap-seal", "epuap", "PL440514013590000"),

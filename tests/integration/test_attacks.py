@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import error_class_for
+from gateway.core.errors import error_class_for
 from tests.conftest import ROOT, SAMPLES, Gateway
 from tests.support.messages import signed_build, unique_params
 

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives import hashes
 
-from gateway.inbound import keys
+from gateway.channels.http import keys
 from tests.conftest import Gateway, make_settings, start_gateway
 from tests.support.messages import signed_build, unique_params
 from tests.support.signatures import sample_signer
@@ -80,7 +80,7 @@ async def test_requests_without_a_valid_token_are_unauthenticated(
 
 
 async def test_revoked_token_and_inactive_account_are_refused(gateway: Gateway) -> None:
-    accounts = gateway.app[keys.ACCOUNTS]
+    accounts = gateway.bootstrap[keys.ACCOUNTS]
     token = await gateway.token("revoked@example.test")
     assert (await gateway.get("/api/v1/me", token))[0] == 200
     await accounts.revoke_tokens("revoked@example.test")

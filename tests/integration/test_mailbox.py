@@ -15,17 +15,17 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes
 
-from gateway.inbound import keys
-from gateway.registry.registry import Registry
-from gateway.samplegen import build
-from gateway.samplegen.signing import sample_signer
-from gateway.storage.tables import Response
+from gateway.adapters.storage.registry import Registry
+from gateway.adapters.storage.tables import Response
+from gateway.channels.http import keys
+from gateway.demo.samplegen import build
+from gateway.demo.samplegen.signing import sample_signer
 from tests.conftest import Gateway, make_settings, sample_pki_copy, start_gateway
 from tests.support.amqp import publish_response
 from tests.support.messages import signed_build, unique_params
 
 MAILBOX = "/api/v1/mailbox"
-COMPANY = "PL1234567890000"  # the samples' Podmioty (gateway/samplegen/registry.py)
+COMPANY = "PL1234567890000"  # the samples' Podmioty (gateway/demo/samplegen/registry.py)
 AGENCY = "PL9876543210000"
 
 
@@ -48,7 +48,7 @@ async def add_response(
     message_type: str = "CC028C",
     body: bytes | None = None,
 ) -> int:
-    """A response as gateway/routing/responses.py stores it; its id."""
+    """A response as gateway/adapters/broker/responses.py stores it; its id."""
     message_id = f"resp-{uuid.uuid4().hex}"
     headers = {"x-message-type": message_type, **({"x-system": system} if system else {})}
     response = Response(
@@ -60,7 +60,7 @@ async def add_response(
         headers=headers,
         body=body if body is not None else f"<Answer id='{message_id}'/>".encode(),
     )
-    async with gateway.app[keys.SESSIONS]() as session, session.begin():
+    async with gateway.bootstrap[keys.SESSIONS]() as session, session.begin():
         session.add(response)
     return response.id
 
@@ -292,7 +292,7 @@ def fingerprint(role: str) -> str:
 @pytest.fixture
 async def agency(empty_database_url: str) -> AsyncIterator[Agency]:
     async for gateway in start_gateway(make_settings(empty_database_url, None)):
-        registry: Registry = gateway.app[keys.REGISTRY]
+        registry: Registry = gateway.bootstrap[keys.REGISTRY]
         await registry.add_podmiot(
             name="Klient (TEST)", kind="company", identifiers=[("EORI", CLIENT), ("AKCR", CLIENT_EXCISE)]
         )

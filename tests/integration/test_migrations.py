@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from gateway.storage.tables import Base
+from gateway.adapters.storage.tables import Base
 
 
 async def test_migrated_schema_matches_the_models(empty_database_url: str) -> None:

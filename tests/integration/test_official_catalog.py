@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from gateway.config import ParsingSettings
-from gateway.errors import ErrorDetail, SchemaNotInbound, SchemaVersionInactive
-from gateway.validation.catalog import Catalog, CatalogError, MessageSchema, load_catalog
-from gateway.validation.parsing import ParsedDocument, parse
-from gateway.validation.xsd import SCHEMA_INVALID
+from gateway.core.errors import ErrorDetail, SchemaNotInbound, SchemaVersionInactive
+from gateway.core.validation.catalog import Catalog, CatalogError, MessageSchema, load_catalog
+from gateway.core.validation.parsing import ParsedDocument, parse
+from gateway.core.validation.xsd import SCHEMA_INVALID
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "official"
 

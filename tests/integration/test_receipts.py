@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from gateway.cli import main
-from gateway.inbound import keys
-from gateway.receipts.document import RECEIPTS_NS
-from gateway.receipts.signer import DEMO_CERTIFICATE
-from gateway.receipts.verify import receipts_schema
+from gateway.adapters.receipt_signer import DEMO_CERTIFICATE
+from gateway.channels.cli.main import main
+from gateway.channels.http import keys
+from gateway.core.receipts.document import RECEIPTS_NS
+from gateway.core.receipts.verify import receipts_schema
 from tests.conftest import SAMPLES, Gateway, make_settings, receipt_signer_dir, start_gateway
 from tests.support.messages import signed_build, unique_params
 from tests.support.xmlsec import xmlsec_verify
@@ -211,7 +211,7 @@ async def test_a_receipt_signed_by_another_key_is_refused(gateway: Gateway, tmp_
     other = make_settings("sqlite+aiosqlite:///unused.db", None).replace(
         receipts={"demo_dir": tmp_path / "other"}
     )
-    from gateway.receipts.signer import load_receipt_signer
+    from gateway.adapters.receipt_signer import load_receipt_signer
 
     stranger = load_receipt_signer(other.receipts)
     (tmp_path / "stranger.pem").write_bytes(stranger.certificates_pem())
@@ -242,7 +242,7 @@ async def test_the_receipt_certificate_is_published_and_receipts_follow_the_read
 
 async def test_operators_see_the_receipt_key_and_the_receipts_issued(gateway: Gateway) -> None:
     _, ready = await gateway.get("/readyz", None)
-    signer = gateway.app[keys.RECEIPTS].signer
+    signer = gateway.bootstrap[keys.RECEIPTS].signer
     assert ready["checks"]["receipts"] == {
         "ok": True,
         "certificate": signer.fingerprint,
@@ -306,7 +306,7 @@ async def test_a_receipt_signer_issued_by_the_customs_ca_verifies_up_to_it(
 
 async def test_replay_saves_the_receipt_of_every_stored_document(gateway: Gateway, tmp_path: Path) -> None:
     """What a tester replaying the corpus keeps: one signed receipt per stored document."""
-    from gateway.replay import replay
+    from gateway.channels.cli.replay import replay
 
     token = await gateway.token()
     corpus = [

@@ -13,10 +13,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from gateway.adapters.storage.accounts import Accounts
+from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.config import DatabaseSettings
-from gateway.domain import Sender
-from gateway.registry.accounts import Accounts
-from gateway.storage.database import create_engine, session_factory
+from gateway.core.domain import Sender
 from tests.conftest import ROOT, SAMPLES
 
 PDR_EXAMPLE = SAMPLES / "registry" / "pdr-example.csv"
@@ -29,7 +29,7 @@ def gateway(database_url: str, *words: str, stdin: str | None = None) -> subproc
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env["GATEWAY_DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "registry", *words],
+        [sys.executable, "-m", "gateway.channels.cli.main", "registry", *words],
         input=stdin,
         capture_output=True,
         text=True,

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
+from gateway.adapters.storage.database import create_engine, session_factory
+from gateway.adapters.storage.registry import Registry
+from gateway.adapters.storage.registry_lookup import RegistryLookup
 from gateway.config import DatabaseSettings
-from gateway.registry.lookup import RegistryLookup
-from gateway.registry.model import PersonStatus, RepresentationStatus, Scope, SignerCredential
-from gateway.registry.pdr import parse_pdr
-from gateway.registry.registry import Registry
-from gateway.storage.database import create_engine, session_factory
+from gateway.core.registry.model import PersonStatus, RepresentationStatus, Scope, SignerCredential
+from gateway.core.registry.pdr import parse_pdr
 
 PESEL, NIP, PARTY, EXCISE = "44051401359", "5260250274", "PL5260250274000", "PL00000000002"
 FINGERPRINT = "ab" * 32

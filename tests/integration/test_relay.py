@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from gateway.adapters.broker.broker import Broker, BrokerUnavailable, Publisher
+from gateway.adapters.broker.memory import MemoryPublisher
+from gateway.adapters.broker.relay import OutboxRelay
+from gateway.adapters.storage.accounts import Accounts
+from gateway.adapters.storage.database import create_engine, session_factory
+from gateway.adapters.storage.documents import DocumentStore, StoreOutcome
+from gateway.adapters.storage.outbox import outbox_backlog
+from gateway.adapters.storage.tables import Document, OutboxEntry
 from gateway.config import AmqpSettings, DatabaseSettings, RelaySettings
-from gateway.domain import Envelope, Identification, Route, Sender, Submission, Verdict
-from gateway.registry.accounts import Accounts
-from gateway.routing.broker import Broker, BrokerUnavailable, Publisher
-from gateway.routing.memory import MemoryPublisher
-from gateway.routing.relay import OutboxRelay
-from gateway.storage.database import create_engine, session_factory
-from gateway.storage.documents import DocumentStore, StoreOutcome
-from gateway.storage.outbox import outbox_backlog
-from gateway.storage.tables import Document, OutboxEntry
+from gateway.core.domain import Envelope, Identification, Route, Sender, Submission, Verdict
 from tests.support.amqp import drain_queue
 
 QUEUE = "EMCSPL2.inbound"

@@ -18,13 +18,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from gateway.inbound import keys
-from gateway.inbound.http import problems_middleware
-from gateway.inbound.pki_routes import add_pki_routes
-from gateway.metrics import Metrics
-from gateway.pki import CertificateAuthority, PkiDirectory
-from gateway.signature.model import RevocationStatus, RevocationUnavailable
-from gateway.signature.revocation import RevocationChecker
+from gateway.adapters.metrics import Metrics
+from gateway.adapters.revocation.checker import RevocationChecker
+from gateway.channels.http import keys
+from gateway.channels.http.routes import problems_middleware
+from gateway.core.signature.model import RevocationStatus, RevocationUnavailable
+from gateway.demo.pki import CertificateAuthority, PkiDirectory
+from gateway.demo.pki.routes import add_pki_routes
 
 PESEL = "44051401359"
 

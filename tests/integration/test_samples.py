@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import error_class_for
+from gateway.core.errors import error_class_for
 from tests.conftest import SAMPLES, Gateway
 
 VALID = sorted((SAMPLES / "valid").rglob("*.xml"))
@@ -90,7 +90,7 @@ async def test_error_sample_gives_its_code_status_and_positions(gateway: Gateway
 
 async def test_replay_over_the_whole_corpus_meets_every_expectation(gateway: Gateway) -> None:
     """``gateway replay`` is what testers run: over samples/ it finds nothing unexpected."""
-    from gateway.replay import replay
+    from gateway.channels.cli.replay import replay
 
     token = await gateway.token()
     corpus = [SAMPLES / folder for folder in ("valid", "errors", "attacks") if (SAMPLES / folder).is_dir()]

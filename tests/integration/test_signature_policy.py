@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from cryptography import x509
 
-from gateway.samplegen import build
-from gateway.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
+from gateway.demo.samplegen import build
+from gateway.demo.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
 from tests.conftest import Gateway, make_settings, start_gateway
 from tests.support.messages import unique_params
 

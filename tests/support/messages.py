@@ -6,7 +6,7 @@ import itertools
 import uuid
 from dataclasses import replace
 
-from gateway.samplegen import SampleParams
+from gateway.demo.samplegen import SampleParams
 
 _counter = itertools.count(1)
 
@@ -24,7 +24,7 @@ def unique_params(**overrides: object) -> SampleParams:
 
 def signed_build(message_type: str, params: SampleParams, role: str = "sc-person") -> bytes:
     """A valid message of ``message_type``, signed with the samples' test PKI."""
-    from gateway.samplegen import build
+    from gateway.demo.samplegen import build
     from tests.support.signatures import signed
 
     return signed(build(message_type, params), role)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.domain import Signer
-from gateway.samplegen.signing import sample_signer, sign_sample
-from gateway.signature.stage import SignedContent
-from gateway.validation.catalog import MessageSchema
-from gateway.validation.parsing import ParsedDocument
+from gateway.core.domain import Signer
+from gateway.core.signature.stage import SignedContent
+from gateway.core.validation.catalog import MessageSchema
+from gateway.core.validation.parsing import ParsedDocument
+from gateway.demo.samplegen.signing import sample_signer, sign_sample
 
 __all__ = ["PassThroughSignatures", "sample_signer", "sign_sample", "signed"]
 

@@ -13,11 +13,11 @@ import pytest
 from lxml import etree
 
 from gateway.config import ParsingSettings
-from gateway.errors import ErrorDetail, SchemaNotInbound, SystemLegacyChannel
-from gateway.samplegen import aes, emcspl2
-from gateway.samplegen.model import Builder, SampleParams
-from gateway.validation.catalog import Catalog, Direction, MessageSchema, load_catalog, load_manifest
-from gateway.validation.parsing import parse
+from gateway.core.errors import ErrorDetail, SchemaNotInbound, SystemLegacyChannel
+from gateway.core.validation.catalog import Catalog, Direction, MessageSchema, load_catalog, load_manifest
+from gateway.core.validation.parsing import parse
+from gateway.demo.samplegen import aes, emcspl2
+from gateway.demo.samplegen.model import Builder, SampleParams
 
 ROOT = Path(__file__).resolve().parents[2]
 SXML = ROOT / "schemas" / "sxml"

@@ -1,4 +1,4 @@
-"""SZPROT: the schema set, the samples, the reader (gateway.registry.applications) and its JSON."""
+"""SZPROT: the schema set, the samples, the reader (gateway.core.registry.applications) and its JSON."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from lxml import etree
 
 from gateway.config import ParsingSettings
-from gateway.errors import ErrorDetail
-from gateway.registry.applications import application_as_dict, application_from_dict, read_application
-from gateway.registry.model import (
+from gateway.core.errors import ErrorDetail
+from gateway.core.registry.applications import application_as_dict, application_from_dict, read_application
+from gateway.core.registry.model import (
     ApplicantPerson,
     Application,
     ApplicationKind,
@@ -21,11 +21,11 @@ from gateway.registry.model import (
     RepresentationRequest,
     Scope,
 )
-from gateway.samplegen import SampleParams, build, message_types
-from gateway.samplegen.signing import strip_signature
-from gateway.samplegen.szprot import build_application
-from gateway.validation.catalog import Catalog, CatalogError, MessageSchema, load_catalog, load_manifest
-from gateway.validation.parsing import parse
+from gateway.core.validation.catalog import Catalog, CatalogError, MessageSchema, load_catalog, load_manifest
+from gateway.core.validation.parsing import parse
+from gateway.demo.samplegen import SampleParams, build, message_types
+from gateway.demo.samplegen.signing import strip_signature
+from gateway.demo.samplegen.szprot import build_application
 
 ROOT = Path(__file__).resolve().parents[2]
 SXML = ROOT / "schemas" / "sxml"

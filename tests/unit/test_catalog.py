@@ -1,4 +1,4 @@
-"""gateway.validation.catalog (resolve order, windows, manifests) and xsd (errors with positions)."""
+"""gateway.core.validation.catalog (resolve order, windows, manifests) and xsd (errors with positions)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import pytest
 from lxml import etree
 
 from gateway.config import ParsingSettings
-from gateway.errors import (
+from gateway.core.errors import (
     GatewayError,
     SchemaNotInbound,
     SchemaUnknown,
     SchemaVersionInactive,
     SystemLegacyChannel,
 )
-from gateway.validation.catalog import Catalog, CatalogError, Direction, load_catalog
-from gateway.validation.parsing import parse
-from gateway.validation.xsd import SCHEMA_INVALID, Positions, compile_xsd
+from gateway.core.validation.catalog import Catalog, CatalogError, Direction, load_catalog
+from gateway.core.validation.parsing import parse
+from gateway.core.validation.xsd import SCHEMA_INVALID, Positions, compile_xsd
 
 NS = "urn:test:gw:1"
 ROOT = f"{{{NS}}}TST001"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import _take_config, main
+from gateway.channels.cli.main import _take_config, main
 
 
 def test_config_is_taken_before_or_after_the_command() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import (
+from gateway.channels.http.problems import error_response
+from gateway.core.errors import (
     CertStatusUnknown,
     ErrorDetail,
     GatewayError,
@@ -18,7 +19,6 @@ from gateway.errors import (
     error_class_for,
     error_classes,
 )
-from gateway.inbound.problems import error_response
 
 
 def shared_dir() -> Path:

@@ -11,12 +11,12 @@ import pytest
 from lxml import etree
 
 from gateway.config import ParsingSettings
-from gateway.errors import ErrorDetail, SchemaNotInbound, SchemaVersionInactive
-from gateway.samplegen.model import SampleParams
-from gateway.samplegen.ncts2 import BUILDERS, BUILDERS_0_9, NS, NS_0_9, check_digit, mrn_for
-from gateway.validation.catalog import Direction, MessageSchema, load_catalog, load_manifest
-from gateway.validation.parsing import parse
-from gateway.validation.xsd import SCHEMA_INVALID
+from gateway.core.errors import ErrorDetail, SchemaNotInbound, SchemaVersionInactive
+from gateway.core.validation.catalog import Direction, MessageSchema, load_catalog, load_manifest
+from gateway.core.validation.parsing import parse
+from gateway.core.validation.xsd import SCHEMA_INVALID
+from gateway.demo.samplegen.model import SampleParams
+from gateway.demo.samplegen.ncts2 import BUILDERS, BUILDERS_0_9, NS, NS_0_9, check_digit, mrn_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = ROOT / "schemas" / "sxml" / "ncts2"

@@ -1,4 +1,4 @@
-"""gateway.validation.parsing: one hardened parse; nothing fetched, expanded or kept from a DTD."""
+"""gateway.core.validation.parsing: one hardened parse; nothing fetched, expanded or kept from a DTD."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gateway.config import ParsingSettings
-from gateway.errors import ErrorDetail, GatewayError, XmlForbidden, XmlMalformed
-from gateway.validation.parsing import ParsedDocument, digest_of, parse
+from gateway.core.errors import ErrorDetail, GatewayError, XmlForbidden, XmlMalformed
+from gateway.core.validation.parsing import ParsedDocument, digest_of, parse
 
 SECRET = "TOP-SECRET-7f3a9c-DO-NOT-LEAK"
 

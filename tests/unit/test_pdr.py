@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.registry.model import PodmiotData, Scope
-from gateway.registry.pdr import (
+from gateway.core.registry.model import PodmiotData, Scope
+from gateway.core.registry.pdr import (
     COLUMNS,
     PdrError,
     PdrFile,
@@ -20,7 +20,7 @@ from gateway.registry.pdr import (
     nip_is_valid,
     parse_pdr,
 )
-from gateway.signature.identity import pesel_is_valid
+from gateway.core.signature.identity import pesel_is_valid
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "samples" / "registry" / "pdr-example.csv"
 

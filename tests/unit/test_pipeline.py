@@ -1,4 +1,4 @@
-"""gateway.pipeline.check over a tiny catalog: accepted and refused verdicts."""
+"""gateway.core.pipeline.check over a tiny catalog: accepted and refused verdicts."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 from lxml import etree
 
 from gateway.config import ParsingSettings
-from gateway.domain import Identification, Route
-from gateway.errors import CertRevoked, SignatureInvalid
-from gateway.pipeline import Checks, check
-from gateway.signature.stage import SignedContent
-from gateway.validation.catalog import Catalog, MessageSchema, load_catalog
-from gateway.validation.parsing import ParsedDocument
+from gateway.core.domain import Identification, Route
+from gateway.core.errors import CertRevoked, SignatureInvalid
+from gateway.core.pipeline import Checks, check
+from gateway.core.signature.stage import SignedContent
+from gateway.core.validation.catalog import Catalog, MessageSchema, load_catalog
+from gateway.core.validation.parsing import ParsedDocument
 from tests.support.signatures import PassThroughSignatures
 
 NS = "urn:test:pipeline:1"

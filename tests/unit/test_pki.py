@@ -1,4 +1,5 @@
-"""gateway.pki: the demo/test PKI (authorities, profiles, CRL, OCSP, trusted list, XAdES signing, CLI)."""
+"""gateway.demo.pki: the demo/test PKI (authorities, profiles, CRL, OCSP, trusted list, XAdES
+signing, CLI)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ from signxml.exceptions import InvalidDigest
 from signxml.exceptions import InvalidSignature as XmlInvalidSignature
 from signxml.xades.xades import XAdESSignatureConfiguration, XAdESVerifier
 
-from gateway.pki import (
+from gateway.core.signature.trusted_list import STATUS_WITHDRAWN, TrustService, TrustServiceProvider
+from gateway.core.xmldsig.keys import PublicKey, certificate_pem, generate_key
+from gateway.core.xmldsig.signing import OSOBA_NS, PPZP_NS, XADES_NS
+from gateway.demo.pki import (
     CertificateAuthority,
     IssuedCertificate,
     PkiDirectory,
@@ -34,10 +38,7 @@ from gateway.pki import (
     read_trusted_list,
     sign_xades,
 )
-from gateway.pki.cli import add_pki_commands
-from gateway.pki.keys import PublicKey, certificate_pem, generate_key
-from gateway.pki.signing import OSOBA_NS, PPZP_NS, XADES_NS
-from gateway.pki.trusted_list import STATUS_WITHDRAWN, TrustService, TrustServiceProvider
+from gateway.demo.pki.cli import add_pki_commands
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 PESEL = "44051401359"

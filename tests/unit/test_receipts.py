@@ -1,4 +1,5 @@
-"""gateway.receipts: the UPO/NPP builder, the receipt signer, the offline verifier and ``gateway upo verify``.
+"""gateway.core.receipts: the UPO/NPP builder, the receipt signer, the offline verifier and
+``gateway upo verify``.
 
 Unit tests: no event loop, no database.  The builder is checked against the receipts schema and
 fact by fact from tables; the verifier against a corpus of tampered receipts, each with the failure
@@ -21,14 +22,7 @@ import pytest
 from cryptography import x509
 from lxml import etree
 
-from gateway.cli import main
-from gateway.config import ReceiptSettings
-from gateway.domain import Envelope, Identification, Receipt, Route, Signer, Status, Verdict, rfc3339
-from gateway.errors import ErrorDetail
-from gateway.pki.keys import certificate_pem
-from gateway.pki.store import PkiDirectory
-from gateway.receipts.document import RECEIPTS_NS, ReceiptFacts, ReceiptKind, receipt_xml
-from gateway.receipts.signer import (
+from gateway.adapters.receipt_signer import (
     DEMO_CERTIFICATE,
     DEMO_KEY,
     ReceiptSigner,
@@ -36,8 +30,13 @@ from gateway.receipts.signer import (
     demo_signer,
     load_receipt_signer,
 )
-from gateway.receipts.verify import Failure, ReceiptNotVerified, receipts_schema, verify_receipt
-from gateway.registry.model import (
+from gateway.channels.cli.main import main
+from gateway.config import ReceiptSettings
+from gateway.core.domain import Envelope, Identification, Receipt, Route, Signer, Status, Verdict, rfc3339
+from gateway.core.errors import ErrorDetail
+from gateway.core.receipts.document import RECEIPTS_NS, ReceiptFacts, ReceiptKind, receipt_xml
+from gateway.core.receipts.verify import Failure, ReceiptNotVerified, receipts_schema, verify_receipt
+from gateway.core.registry.model import (
     Basis,
     Decision,
     RepresentationRecord,
@@ -45,7 +44,9 @@ from gateway.registry.model import (
     Scope,
     Source,
 )
-from gateway.signature.model import RevocationEvidence, RevocationStatus
+from gateway.core.signature.model import RevocationEvidence, RevocationStatus
+from gateway.core.xmldsig.keys import certificate_pem
+from gateway.demo.pki.store import PkiDirectory
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 

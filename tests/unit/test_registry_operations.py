@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from gateway.cli import _parser
-from gateway.errors import BadRequest, ErrorDetail, RegistryError
-from gateway.inbound.admin import add_admin_routes
-from gateway.registry.cli import cli_params, print_result, report_error
-from gateway.registry.operations import ADMIN_PREFIX, OPERATIONS, Operation, parse_datetime
+from gateway.channels.cli.main import _parser
+from gateway.channels.cli.registry import cli_params, print_result, report_error
+from gateway.channels.http.admin import add_admin_routes
+from gateway.channels.operations import ADMIN_PREFIX, OPERATIONS, Operation, parse_datetime
+from gateway.core.errors import BadRequest, ErrorDetail, RegistryError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 _VARIABLE = re.compile(r"\{(\w+)\}")

@@ -1,4 +1,4 @@
-"""gateway.replay: what a file is expected to do, percentiles, and which files are sent."""
+"""gateway.channels.cli.replay: what a file is expected to do, percentiles, and which files are sent."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import error_classes
-from gateway.replay import collect, expected_code, percentile
+from gateway.channels.cli.replay import collect, expected_code, percentile
+from gateway.core.errors import error_classes
 
 # --- expected_code ----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""gateway.signature.revocation: OCSP and CRL answers produced by a real demo CA, validated for real."""
+"""gateway.adapters.revocation.checker: OCSP and CRL answers produced by a real demo CA, validated
+for real."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
+from gateway.adapters.revocation.checker import RevocationChecker, revocation_policy
 from gateway.config import SignatureSettings
-from gateway.pki import CertificateAuthority, PkiDirectory
-from gateway.pki.revocation import build_ocsp_response
-from gateway.signature.model import RevocationStatus, RevocationUnavailable, SignerKind
-from gateway.signature.revocation import RevocationChecker, revocation_policy
+from gateway.core.signature.model import RevocationStatus, RevocationUnavailable, SignerKind
+from gateway.demo.pki import CertificateAuthority, PkiDirectory
+from gateway.demo.pki.revocation import build_ocsp_response
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

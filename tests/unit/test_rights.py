@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gateway.config import RegistrySettings
-from gateway.domain import Envelope
-from gateway.errors import RightsDenied, SignerUnknown
-from gateway.registry.model import (
+from gateway.core.domain import Envelope
+from gateway.core.errors import RightsDenied, SignerUnknown
+from gateway.core.registry.model import (
     ApplicantPerson,
     Application,
     ApplicationKind,
@@ -29,7 +29,7 @@ from gateway.registry.model import (
     Source,
     id_sisc_for,
 )
-from gateway.registry.rights import (
+from gateway.core.registry.rights import (
     RightsTable,
     RightsTableError,
     check_applicant,

@@ -15,20 +15,26 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from gateway.adapters.trust_setup import SignatureSetupError, build_signature_stage
 from gateway.config import ParsingSettings, SignatureSettings
-from gateway.errors import CertRevoked, CertUntrusted, DocumentRejected, SignatureMissing, SignatureProfile
-from gateway.pki.signing import podpis_zp, sign_xades
-from gateway.pki.store import PkiDirectory
-from gateway.samplegen import SampleParams, build
-from gateway.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
-from gateway.signature.identity import person_of, pesel_is_valid, trusted_profile_person
-from gateway.signature.model import RevocationEvidence, RevocationStatus, SignerKind
-from gateway.signature.profile import SHA1_DIGEST, SHA1_SIGNATURE, Algorithms, locate_signature
-from gateway.signature.setup import SignatureSetupError, build_signature_stage
-from gateway.signature.stage import XadesVerification
-from gateway.signature.trust import has_qc_compliance
-from gateway.validation.catalog import load_catalog
-from gateway.validation.parsing import parse
+from gateway.core.errors import (
+    CertRevoked,
+    CertUntrusted,
+    DocumentRejected,
+    SignatureMissing,
+    SignatureProfile,
+)
+from gateway.core.signature.identity import person_of, pesel_is_valid, trusted_profile_person
+from gateway.core.signature.model import RevocationEvidence, RevocationStatus, SignerKind
+from gateway.core.signature.profile import SHA1_DIGEST, SHA1_SIGNATURE, Algorithms, locate_signature
+from gateway.core.signature.stage import XadesVerification
+from gateway.core.signature.trust import has_qc_compliance
+from gateway.core.validation.catalog import load_catalog
+from gateway.core.validation.parsing import parse
+from gateway.core.xmldsig.signing import podpis_zp, sign_xades
+from gateway.demo.pki.store import PkiDirectory
+from gateway.demo.samplegen import SampleParams, build
+from gateway.demo.samplegen.signing import SAMPLE_PKI, sample_signer, sign_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC)
@@ -156,7 +162,7 @@ def test_a_tampered_trusted_list_is_a_start_up_error(tmp_path: Path) -> None:
     signer = tmp_path / "signer.pem"
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from gateway.pki.store import PkiDirectory
+    from gateway.demo.pki.store import PkiDirectory
 
     signer.write_bytes(PkiDirectory(SAMPLE_PKI).tsl_signer().certificate.public_bytes(Encoding.PEM))
     with pytest.raises(SignatureSetupError, match="refused"):

@@ -59,9 +59,9 @@ from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidInput, InvalidSignature
 
 from gateway.config import ParsingSettings
-from gateway.errors import SignatureMissing, SignatureProfile, XmlForbidden
-from gateway.signature.profile import NS, Algorithms, SignatureParts, locate_signature
-from gateway.validation.parsing import parse
+from gateway.core.errors import SignatureMissing, SignatureProfile, XmlForbidden
+from gateway.core.signature.profile import NS, Algorithms, SignatureParts, locate_signature
+from gateway.core.validation.parsing import parse
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "xmldsig-interop"
 VECTORS = sorted(p.relative_to(DATA).as_posix() for p in DATA.rglob("*.xml"))

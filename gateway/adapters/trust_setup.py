@@ -1,0 +1,104 @@
+"""Builds the signature stage from the configuration: anchors, trusted list, revocation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from lxml import etree
+
+from gateway.adapters.revocation.checker import RevocationChecker, revocation_policy
+from gateway.config import SignatureSettings
+from gateway.core.signature.model import SignerKind
+from gateway.core.signature.profile import Algorithms
+from gateway.core.signature.stage import SignaturePolicy, XadesVerification
+from gateway.core.signature.trust import TrustAnchors, load_certificates
+from gateway.core.signature.trusted_list import TSL_NS, TrustedListError, read_trusted_list
+from gateway.demo.pki.store import PkiDirectory
+
+
+class SignatureSetupError(Exception):
+    """The configured trust cannot be loaded: a start-up failure."""
+
+
+def build_signature_stage(
+    settings: SignatureSettings, now: datetime | None = None, pki: PkiDirectory | None = None
+) -> XadesVerification:
+    """``pki``: the demo PKI object to share with whatever else serves it (one set of locks over
+    its folder); made from ``settings.pki_dir`` when not given."""
+    now = now or datetime.now(UTC)
+    if pki is None and settings.pki_dir is not None:
+        pki = PkiDirectory(settings.pki_dir)
+    anchors: dict[SignerKind, list[x509.Certificate]] = {kind: [] for kind in SignerKind}
+    anchors[SignerKind.SC].extend(load_certificates(settings.sc_anchors))
+    anchors[SignerKind.EPUAP].extend(load_certificates(settings.epuap_anchors))
+    anchors[SignerKind.CBTD].extend(load_certificates(settings.cbtd_anchors))
+    if pki is not None:
+        for kind in (SignerKind.SC, SignerKind.CBTD):
+            if pki.has(kind.value):  # type: ignore[arg-type]
+                anchors[kind].append(pki.authority(kind.value).certificate)  # type: ignore[arg-type]
+        if pki.has("epuap"):  # the seal certificates themselves: each is its own anchor
+            seals = pki.authority("epuap")
+            anchors[SignerKind.EPUAP].extend(
+                issued.certificate
+                for serial, issued in seals.issued.items()
+                if seals.record(serial).kind == "epuap" and seals.record(serial).status == "good"
+            )
+        if pki.trusted_list_path.exists():
+            anchors[SignerKind.QUALIFIED].extend(
+                _qualified_cas(pki.trusted_list_path, pki.tsl_signer().certificate, now)
+            )
+    if settings.trusted_list is not None:
+        if settings.trusted_list_signer is None:
+            raise SignatureSetupError("signature.trusted_list needs signature.trusted_list_signer")
+        signers = load_certificates([settings.trusted_list_signer])
+        if len(signers) != 1:
+            raise SignatureSetupError("signature.trusted_list_signer must hold exactly one certificate")
+        anchors[SignerKind.QUALIFIED].extend(_qualified_cas(settings.trusted_list, signers[0], now))
+    _refuse_shared_anchors(anchors)
+    try:
+        policies: dict[SignerKind, str] = {kind: revocation_policy(settings, kind) for kind in SignerKind}
+    except ValueError as exc:
+        raise SignatureSetupError(str(exc)) from None
+    try:
+        cutoff = datetime.fromisoformat(settings.cbtd_cutoff.replace("Z", "+00:00"))
+    except ValueError:
+        raise SignatureSetupError(
+            f"signature.cbtd_cutoff {settings.cbtd_cutoff!r} is not a date-time"
+        ) from None
+    policy = SignaturePolicy(
+        algorithms=Algorithms.for_profile(settings.legacy_sha1),
+        anchors=TrustAnchors(
+            by_kind={kind: tuple(found) for kind, found in anchors.items()},
+            cbtd_cutoff=cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC),
+        ),
+        revocation=policies,
+        max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
+    )
+    revocation = RevocationChecker.from_settings(settings, pki=pki)
+    return XadesVerification(policy, revocation)
+
+
+def _refuse_shared_anchors(anchors: dict[SignerKind, list[x509.Certificate]]) -> None:
+    """An ePUAP seal is trusted to name persons: no certificate may anchor it and another kind."""
+    seals = set(anchors[SignerKind.EPUAP])
+    for kind, found in anchors.items():
+        if kind is not SignerKind.EPUAP and seals & set(found):
+            raise SignatureSetupError(f"an ePUAP seal anchor is also a {kind.value} anchor")
+
+
+def _qualified_cas(source: Path, signer: x509.Certificate, now: datetime) -> list[x509.Certificate]:
+    xml = source.read_bytes()
+    try:
+        cas = read_trusted_list(xml, signer, at=now)
+    except TrustedListError as exc:
+        raise SignatureSetupError(f"trusted list {source} refused: {exc}") from exc
+    next_update = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True)).findtext(
+        f"{{{TSL_NS}}}SchemeInformation/{{{TSL_NS}}}NextUpdate/{{{TSL_NS}}}dateTime"
+    )
+    if next_update is None or datetime.fromisoformat(next_update.strip().replace("Z", "+00:00")) < now:
+        raise SignatureSetupError(
+            f"trusted list {source} is out of date (NextUpdate {next_update}); fetch a new one"
+        )
+    return cas

@@ -1,0 +1,71 @@
+"""The one place where refusals become HTTP answers: ``application/problem+json`` (RFC 9457)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from aiohttp import web
+
+from gateway.core.domain import Verdict
+from gateway.core.errors import ErrorDetail, GatewayError, error_class_for
+
+PROBLEM_TYPE_BASE = "urn:customs-gateway:error:"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_response(
+    code: str,
+    status: int,
+    title: str,
+    detail: str,
+    errors: Iterable[ErrorDetail],
+    *,
+    reference: str | None = None,
+    retry_after: int | None = None,
+) -> web.Response:
+    body: dict[str, object] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": [e.as_dict() for e in errors],
+    }
+    if reference is not None:
+        body["reference"] = reference
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return web.Response(
+        status=status,
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def error_response(error: GatewayError, reference: str | None = None) -> web.Response:
+    return problem_response(
+        error.code,
+        error.status,
+        error.title,
+        error.detail,
+        error.errors,
+        reference=reference,
+        retry_after=error.retry_after,
+    )
+
+
+def refusal_response(verdict: Verdict, reference: str | None) -> web.Response:
+    """A refused document, stored (with its reference) or not."""
+    assert verdict.refusal is not None
+    cls = error_class_for(verdict.refusal)
+    detail = verdict.errors[0].message if len(verdict.errors) == 1 else f"{len(verdict.errors)} errors"
+    return problem_response(
+        cls.code,
+        cls.status,
+        cls.title,
+        detail,
+        verdict.errors,
+        reference=reference,
+        retry_after=cls.retry_after,
+    )

@@ -1,0 +1,750 @@
+"""Every change and view of the registry, as one table: each :class:`Operation` names its command
+line (``gateway registry ...``), its route under ``/api/v1/admin``, its parameters and the coroutine
+that runs it.
+
+The CLI (:mod:`gateway.channels.cli.registry`) and the admin HTTP API (:mod:`gateway.channels.http.admin`) are
+both built from :data:`OPERATIONS` and hold no code of their own for any one operation.  A
+parameter's value arrives as text (a command-line word, a URL path segment, a query string) or as
+a JSON value; :meth:`Param.value` turns either into the one Python value the coroutine receives,
+and :meth:`Operation.bind` checks the whole set (required parameters, "exactly one of").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gateway.adapters.storage.accounts import Accounts
+from gateway.adapters.storage.registry import CREDENTIAL_KINDS, Registry
+from gateway.core.domain import SYSTEMS
+from gateway.core.errors import BadRequest, ErrorDetail, RegistryError
+from gateway.core.registry.model import DATA_SOURCES, IDENTIFIER_SCHEMES, PODMIOT_KINDS, Scope
+from gateway.core.registry.pdr import PdrFormatError, parse_pdr
+from gateway.core.registry.pdr import parse_instant as parse_datetime
+
+#: what a parameter holds:
+#: ``str``; ``int``; ``bool`` (a CLI flag); ``datetime`` (RFC 3339, or a date meaning 00:00 UTC);
+#: ``identifier`` (``SCHEME=VALUE``, a Podmiot identifier); ``file`` (CLI: a file's path, read as
+#: bytes; HTTP: the text itself, or the whole body); ``secret`` (CLI: read from standard input,
+#: never a word on the command line; HTTP: a JSON string)
+Kind = Literal["str", "int", "bool", "datetime", "identifier", "file", "secret"]
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+Runner = Callable[[Registry, Accounts, str, dict[str, Any]], Awaitable[Any]]
+
+ADMIN_PREFIX = "/api/v1/admin"
+ALL_SYSTEMS = "*"
+
+_TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", ""})
+
+
+# --- parameter values -----------------------------------------------------------------------------
+
+
+def parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def parse_identifier(text: str) -> tuple[str, str]:
+    """``SCHEME=VALUE``, e.g. ``NIP=5260250274`` or ``AKCR=PL00000123AB4``."""
+    scheme, equals, value = text.partition("=")
+    scheme, value = scheme.strip().upper(), value.strip()
+    if not equals or not value:
+        raise ValueError(f"{text!r} is not SCHEME=VALUE (e.g. NIP=5260250274)")
+    if scheme not in IDENTIFIER_SCHEMES:
+        raise ValueError(f"identifier scheme {scheme!r} is not one of {', '.join(IDENTIFIER_SCHEMES)}")
+    return scheme, value
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{text!r} is not true or false")
+
+
+_FROM_TEXT: dict[Kind, Callable[[str], Any]] = {
+    "str": str,
+    "secret": str,
+    "int": parse_int,
+    "bool": parse_bool,
+    "datetime": parse_datetime,
+    "identifier": parse_identifier,
+    "file": str.encode,
+}
+
+
+def _native(kind: Kind, raw: object) -> bool:
+    """Whether ``raw`` is already a value of ``kind`` (a JSON number or boolean, or a body's bytes)."""
+    if isinstance(raw, bool):
+        return kind == "bool"
+    return (kind == "int" and isinstance(raw, int)) or (kind == "file" and isinstance(raw, bytes))
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of an operation.
+
+    On the command line a parameter taken from the URL path (``in_path``), or marked
+    ``positional``, is a positional argument; any other is an option ``--name-with-dashes`` (or
+    ``flag``).  Over HTTP, path parameters come from the route, the others from the JSON body
+    (POST, PUT, PATCH) or the query string (GET, DELETE); a ``body`` parameter is the whole body.
+    """
+
+    name: str
+    kind: Kind = "str"
+    required: bool = False
+    help: str = ""
+    in_path: bool = False
+    many: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    positional: bool = False
+    #: the CLI option, when not ``--`` and the name with dashes
+    flag: str | None = None
+    metavar: str | None = None
+    #: HTTP: the whole request body (of ``Operation.media_type``)
+    body: bool = False
+
+    @property
+    def cli_positional(self) -> bool:
+        return self.in_path or self.positional
+
+    @property
+    def option(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    def value(self, raw: object) -> Any:
+        """The value of this parameter from text or from a JSON value; ValueError if it is not one."""
+        if self.many:
+            items = raw if isinstance(raw, list) else [raw]
+            return [self.item(item) for item in items]
+        return self.item(raw)
+
+    def item(self, raw: object) -> Any:
+        """One value (one item of a list parameter)."""
+        if isinstance(raw, str):
+            value = _FROM_TEXT[self.kind](raw)
+        elif _native(self.kind, raw):
+            value = raw
+        else:
+            expected = {"int": "a whole number", "bool": "true or false"}.get(self.kind, "a string")
+            raise ValueError(f"must be {expected}{' or a list of them' if self.many else ''}")
+        if self.choices and value not in self.choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(self.choices)}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One registry operation: ``gateway registry <command>`` and ``<method> /api/v1/admin<path>``."""
+
+    command: tuple[str, ...]
+    method: Method
+    #: under ``/api/v1/admin``; ``{name}`` for each parameter taken from the path
+    path: str
+    help: str
+    run: Runner
+    params: tuple[Param, ...] = ()
+    #: further command lines for the same operation (e.g. ``grant`` for ``representation grant``)
+    aliases: tuple[tuple[str, ...], ...] = ()
+    #: the HTTP status of a success
+    status: int = 200
+    #: groups of parameters of which exactly one must be given
+    one_of: tuple[tuple[str, ...], ...] = ()
+    #: the CLI without ``--json`` prints only this field (e.g. the token, for scripts)
+    plain: str | None = None
+    #: the media type of a ``body`` parameter (HTTP)
+    media_type: str = "application/json"
+
+    @property
+    def route(self) -> str:
+        return ADMIN_PREFIX + self.path
+
+    @property
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        return (self.command, *self.aliases)
+
+    def param(self, name: str) -> Param:
+        for param in self.params:
+            if param.name == name:
+                return param
+        raise KeyError(name)
+
+    def parse(self, raw: Mapping[str, object]) -> dict[str, Any]:
+        """The parameters from text or JSON values (HTTP), checked: ``BadRequest`` if any is not
+        one of this operation's or not of its kind."""
+        known = {p.name for p in self.params}
+        if unknown := sorted(set(raw) - known):
+            accepted = ", ".join(sorted(known)) or "none"
+            raise BadRequest(f"unknown parameter {', '.join(unknown)} (accepted: {accepted})")
+        values: dict[str, Any] = {}
+        for param in self.params:
+            given = raw.get(param.name)
+            if given is None:
+                continue
+            try:
+                values[param.name] = param.value(given)
+            except ValueError as exc:
+                raise BadRequest(f"{param.name}: {exc}") from None
+        return self.bind(values)
+
+    def bind(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Every parameter (the default where one was not given), or ``BadRequest``."""
+        bound = {p.name: values[p.name] if values.get(p.name) is not None else p.default for p in self.params}
+        if missing := [p.name for p in self.params if p.required and bound[p.name] is None]:
+            raise BadRequest(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required")
+        for group in self.one_of:
+            given = [name for name in group if bound[name] is not None]
+            if len(given) != 1:
+                raise BadRequest(f"give exactly one of {', '.join(group)}")
+        return bound
+
+
+def _path(name: str, help: str, *, kind: Kind = "str", metavar: str | None = None) -> Param:
+    return Param(name, kind, required=True, help=help, in_path=True, metavar=metavar or name.upper())
+
+
+def _arg(name: str, help: str, *, metavar: str | None = None, choices: tuple[str, ...] = ()) -> Param:
+    """Positional on the command line, in the JSON body over HTTP."""
+    return Param(
+        name, required=True, help=help, positional=True, metavar=metavar or name.upper(), choices=choices
+    )
+
+
+# --- the coroutines -----------------------------------------------------------------------------
+
+
+def _systems(values: list[str] | None) -> list[str] | None:
+    """``*`` (alone) means every system: the empty list."""
+    if values is None:
+        return None
+    return [] if values == [ALL_SYSTEMS] else values
+
+
+async def _account_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    role = "operator" if p["operator"] else "user"
+    account = await accounts.add(p["login"], role=role, password=p["password"], actor=actor)
+    return account.as_dict()
+
+
+async def _account_disable(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return (await accounts.set_status(p["login"], "inactive", actor)).as_dict()
+
+
+async def _account_enable(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return (await accounts.set_status(p["login"], "active", actor)).as_dict()
+
+
+async def _account_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return [account.as_dict() for account in await accounts.list()]
+
+
+async def _account_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.show_account(p["login"])
+
+
+async def _account_role(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.set_role(p["login"], p["role"], actor=actor)
+
+
+async def _account_password(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.set_password(p["login"], p["password"], actor=actor)
+
+
+async def _account_attach(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.attach_account(p["login"], p["person"], actor=actor)
+
+
+async def _account_link(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.link_account(p["login"], p["pesel"], p["code"], actor=actor)
+
+
+async def _token(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    if p["days"] is not None and p["days"] < 1:
+        raise RegistryError("a token is valid for at least one day")
+    return {
+        "login": p["login"],
+        "token": await accounts.issue_token(p["login"], p["days"], p["label"], actor),
+    }
+
+
+async def _revoke_tokens(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return {"login": p["login"], "revoked": await accounts.revoke_tokens(p["login"], actor)}
+
+
+_PERSON_FIELDS = ("first_name", "surname", "pesel", "eori", "nip", "epuap_account")
+
+
+async def _person_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.add_person(**{name: p[name] for name in _PERSON_FIELDS}, actor=actor)
+
+
+async def _person_change(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    fields = {name: value for name, value in p.items() if name != "id"}
+    return await registry.change_person(p["id"], actor=actor, **fields)
+
+
+async def _person_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.show_person(p["id"])
+
+
+async def _person_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.list_persons()
+
+
+async def _credential_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.add_credential(
+        p["id"], p["kind"], certificate_pem=p["certificate"], fingerprint=p["fingerprint"], actor=actor
+    )
+
+
+async def _credential_revoke(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.revoke_credential(p["fingerprint"], actor=actor)
+
+
+_PODMIOT_SCHEMES = (("eori", "EORI"), ("nip", "NIP"), ("regon", "REGON"), ("pesel", "PESEL"))
+
+
+async def _podmiot_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    identifiers = [(scheme, p[name]) for name, scheme in _PODMIOT_SCHEMES if p[name]]
+    identifiers += [("AKCR", number) for number in p["excise"] or ()]
+    return await registry.add_podmiot(
+        name=p["name"], kind=p["kind"], identifiers=identifiers, data_source=p["data_source"], actor=actor
+    )
+
+
+async def _podmiot_change(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.change_podmiot(
+        p["identifier"],
+        name=p["name"],
+        kind=p["kind"],
+        data_source=p["data_source"],
+        add_identifiers=p["add"] or (),
+        remove_identifiers=p["remove"] or (),
+        actor=actor,
+    )
+
+
+async def _podmiot_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.show_podmiot(p["identifier"])
+
+
+async def _podmiot_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.list_podmioty()
+
+
+async def _grant(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.grant(
+        p["person"],
+        p["podmiot"],
+        p["scope"],
+        systems=_systems(p["systems"]) or (),
+        valid_from=p["valid_from"],
+        valid_to=p["valid_to"],
+        actor=actor,
+    )
+
+
+async def _representation_change(
+    registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]
+) -> Any:
+    return await registry.change_representation(
+        p["id"], scope=p["scope"], systems=_systems(p["systems"]), valid_to=p["valid_to"], actor=actor
+    )
+
+
+async def _revoke(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.revoke(p["id"], actor=actor)
+
+
+async def _representation_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.list_representations(person=p["person"], podmiot=p["podmiot"])
+
+
+async def _application_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.list_applications(None if p["status"] == "all" else p["status"])
+
+
+async def _application_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.show_application(p["reference"])
+
+
+async def _approve(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.approve(p["reference"], actor=actor)
+
+
+async def _reject(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await registry.reject(p["reference"], p["reason"], actor=actor)
+
+
+async def _pdr_import(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    try:
+        text = bytes(p["file"]).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"the PDR file is not UTF-8 (byte {exc.start})") from None
+    try:
+        pdr = parse_pdr(text)
+    except PdrFormatError as exc:
+        count = len(exc.errors)
+        raise RegistryError(
+            f"{count} error{'s' if count != 1 else ''} in the PDR file; nothing was imported",
+            [
+                ErrorDetail(RegistryError.code, error.message, error.line, None, error.column)
+                for error in exc.errors
+            ],
+        ) from None
+    return await registry.import_pdr(pdr, actor=actor)
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+_LOGIN = _path("login", "the account's login (its e-mail address)")
+_PERSON_ID = _path("id", "the person's ID SISC or PESEL")
+_PODMIOT_ID = _path("identifier", "any identifier of the Podmiot (EORI, NIP, REGON, ...) or its id")
+_REPRESENTATION_ID = _path("id", "the representation's id", kind="int")
+_REFERENCE = _path("reference", "the application's reference (the document's reference)")
+_SYSTEMS = Param(
+    "systems",
+    many=True,
+    flag="--system",
+    metavar="SYSTEM",
+    choices=(*SYSTEMS, ALL_SYSTEMS),
+    help=f"the systems it covers (default: all; {ALL_SYSTEMS} for all)",
+)
+_SCOPES = tuple(Scope)
+
+OPERATIONS: tuple[Operation, ...] = (
+    # --- accounts
+    Operation(
+        ("account", "add"),
+        "POST",
+        "/accounts",
+        "add a PUESC account (basic until it is linked to a person)",
+        _account_add,
+        (
+            _arg("login", "the account's login (its e-mail address)"),
+            Param("operator", "bool", default=False, help="may use the registry administration API"),
+            Param(
+                "password",
+                "secret",
+                help="a password of at least 12 characters",
+            ),
+        ),
+        status=201,
+    ),
+    Operation(
+        ("account", "disable"),
+        "POST",
+        "/accounts/{login}/disable",
+        "disable an account",
+        _account_disable,
+        (_LOGIN,),
+    ),
+    Operation(
+        ("account", "enable"),
+        "POST",
+        "/accounts/{login}/enable",
+        "enable an account",
+        _account_enable,
+        (_LOGIN,),
+    ),
+    Operation(("account", "list"), "GET", "/accounts", "list accounts", _account_list),
+    Operation(("account", "show"), "GET", "/accounts/{login}", "show an account", _account_show, (_LOGIN,)),
+    Operation(
+        ("account", "role"),
+        "PUT",
+        "/accounts/{login}/role",
+        "set an account's role",
+        _account_role,
+        (_LOGIN, _arg("role", "user or operator", choices=("user", "operator"))),
+    ),
+    Operation(
+        ("account", "password"),
+        "PUT",
+        "/accounts/{login}/password",
+        "set an account's password (CLI: read from standard input)",
+        _account_password,
+        (_LOGIN, Param("password", "secret", required=True, help="at least 12 characters")),
+    ),
+    Operation(
+        ("account", "attach"),
+        "POST",
+        "/accounts/{login}/attach",
+        "link an account to a registered person (an officer's check of identity)",
+        _account_attach,
+        (_LOGIN, _arg("person", "the person's ID SISC or PESEL", metavar="ID_SISC")),
+    ),
+    Operation(
+        ("account", "link"),
+        "POST",
+        "/accounts/{login}/link",
+        "link an account to a person migrated from PDR, by its PESEL and one-time code",
+        _account_link,
+        (
+            _LOGIN,
+            Param("pesel", required=True, help="the migrated person's PESEL"),
+            Param("code", required=True, help="the one-time code from PDR"),
+        ),
+    ),
+    Operation(
+        ("token",),
+        "POST",
+        "/accounts/{login}/tokens",
+        "issue an API token for an account (printed once)",
+        _token,
+        (
+            _LOGIN,
+            Param("days", "int", help="valid for this many days (default: until revoked)"),
+            Param("label", help="a note on what the token is for"),
+        ),
+        aliases=(("account", "token"),),
+        status=201,
+        plain="token",
+    ),
+    Operation(
+        ("revoke-tokens",),
+        "DELETE",
+        "/accounts/{login}/tokens",
+        "revoke every token of an account",
+        _revoke_tokens,
+        (_LOGIN,),
+        aliases=(("account", "revoke-tokens"),),
+    ),
+    # --- persons and their credentials
+    Operation(
+        ("person", "add"),
+        "POST",
+        "/persons",
+        "register a person (its ID SISC: the EORI, else PL and the PESEL)",
+        _person_add,
+        (
+            Param("first_name", required=True),
+            Param("surname", required=True),
+            Param("pesel"),
+            Param("eori"),
+            Param("nip"),
+            Param("epuap_account", help="the person's ePUAP account"),
+        ),
+        status=201,
+    ),
+    Operation(
+        ("person", "change"),
+        "PATCH",
+        "/persons/{id}",
+        "change a person's data or status",
+        _person_change,
+        (
+            _PERSON_ID,
+            Param("first_name"),
+            Param("surname"),
+            Param("eori"),
+            Param("nip"),
+            Param("epuap_account"),
+            Param("status", choices=("active", "inactive")),
+        ),
+    ),
+    Operation(
+        ("person", "show"),
+        "GET",
+        "/persons/{id}",
+        "show a person, its credentials and representations",
+        _person_show,
+        (_PERSON_ID,),
+    ),
+    Operation(("person", "list"), "GET", "/persons", "list persons", _person_list),
+    Operation(
+        ("credential", "add"),
+        "POST",
+        "/persons/{id}/credentials",
+        "add an SC certificate or CBTD key of a person",
+        _credential_add,
+        (
+            _PERSON_ID,
+            _arg("kind", "sc or cbtd", choices=CREDENTIAL_KINDS),
+            Param(
+                "certificate",
+                "file",
+                flag="--cert",
+                metavar="FILE",
+                help="the certificate (CLI: a PEM or DER file; HTTP: PEM text)",
+            ),
+            Param("fingerprint", metavar="HEX", help="the certificate's SHA-256 fingerprint"),
+        ),
+        status=201,
+        one_of=(("certificate", "fingerprint"),),
+    ),
+    Operation(
+        ("credential", "revoke"),
+        "POST",
+        "/credentials/{fingerprint}/revoke",
+        "revoke a credential",
+        _credential_revoke,
+        (_path("fingerprint", "the certificate's SHA-256 fingerprint"),),
+    ),
+    # --- Podmioty
+    Operation(
+        ("podmiot", "add"),
+        "POST",
+        "/podmioty",
+        "register a Podmiot (at least one identifier)",
+        _podmiot_add,
+        (
+            Param("name", required=True),
+            Param("kind", required=True, choices=PODMIOT_KINDS),
+            Param("data_source", choices=DATA_SOURCES, help="where name, NIP and REGON come from"),
+            Param("eori"),
+            Param("nip"),
+            Param("regon"),
+            Param("pesel", help="a natural person acting as a Podmiot"),
+            Param("excise", many=True, metavar="NUMBER", help="excise numbers (AKC-R)"),
+        ),
+        status=201,
+    ),
+    Operation(
+        ("podmiot", "change"),
+        "PATCH",
+        "/podmioty/{identifier}",
+        "change a Podmiot (fields from KRS or CEiDG cannot change here)",
+        _podmiot_change,
+        (
+            _PODMIOT_ID,
+            Param("name"),
+            Param("kind", choices=PODMIOT_KINDS),
+            Param("data_source", choices=(*DATA_SOURCES, "none"), help="none: no longer from KRS/CEiDG"),
+            Param("add", "identifier", many=True, metavar="SCHEME=VALUE", help="identifiers to add"),
+            Param("remove", "identifier", many=True, metavar="SCHEME=VALUE", help="identifiers to remove"),
+        ),
+    ),
+    Operation(
+        ("podmiot", "show"),
+        "GET",
+        "/podmioty/{identifier}",
+        "show a Podmiot and its representations",
+        _podmiot_show,
+        (_PODMIOT_ID,),
+    ),
+    Operation(("podmiot", "list"), "GET", "/podmioty", "list Podmioty", _podmiot_list),
+    # --- representations
+    Operation(
+        ("representation", "grant"),
+        "POST",
+        "/representations",
+        "grant a person rights to act for a Podmiot",
+        _grant,
+        (
+            _arg("person", "the representative's ID SISC or PESEL"),
+            _arg("podmiot", "any identifier of the Podmiot"),
+            Param("scope", required=True, choices=_SCOPES),
+            _SYSTEMS,
+            Param("valid_from", "datetime", help="in force from (RFC 3339; default: now)"),
+            Param("valid_to", "datetime", help="in force until before (RFC 3339; default: open-ended)"),
+        ),
+        aliases=(("grant",),),
+        status=201,
+    ),
+    Operation(
+        ("representation", "change"),
+        "PATCH",
+        "/representations/{id}",
+        "change a representation's scope, systems or end",
+        _representation_change,
+        (
+            _REPRESENTATION_ID,
+            Param("scope", choices=_SCOPES),
+            _SYSTEMS,
+            Param("valid_to", "datetime", help="in force until before (RFC 3339)"),
+        ),
+    ),
+    Operation(
+        ("representation", "revoke"),
+        "POST",
+        "/representations/{id}/revoke",
+        "revoke a representation",
+        _revoke,
+        (_REPRESENTATION_ID,),
+        aliases=(("revoke",),),
+    ),
+    Operation(
+        ("representation", "list"),
+        "GET",
+        "/representations",
+        "list representations",
+        _representation_list,
+        (
+            Param("person", help="only this person's (ID SISC or PESEL)"),
+            Param("podmiot", help="only for this Podmiot (any identifier)"),
+        ),
+    ),
+    # --- registration applications
+    Operation(
+        ("application", "list"),
+        "GET",
+        "/applications",
+        "list registration applications",
+        _application_list,
+        (Param("status", choices=("pending", "approved", "rejected", "all"), default="pending"),),
+    ),
+    Operation(
+        ("application", "show"),
+        "GET",
+        "/applications/{reference}",
+        "show a registration application",
+        _application_show,
+        (_REFERENCE,),
+    ),
+    Operation(
+        ("approve",),
+        "POST",
+        "/applications/{reference}/approve",
+        "approve a registration application: it takes effect",
+        _approve,
+        (_REFERENCE,),
+        aliases=(("application", "approve"),),
+    ),
+    Operation(
+        ("reject",),
+        "POST",
+        "/applications/{reference}/reject",
+        "reject a registration application",
+        _reject,
+        (_REFERENCE, Param("reason", required=True, help="why; shown to the applicant")),
+        aliases=(("application", "reject"),),
+    ),
+    # --- PDR migration
+    Operation(
+        ("pdr", "import"),
+        "POST",
+        "/pdr",
+        "import a PDR migration file (all or nothing; every error is listed)",
+        _pdr_import,
+        (
+            Param(
+                "file",
+                "file",
+                required=True,
+                positional=True,
+                body=True,
+                metavar="FILE",
+                help="the CSV file (docs/registry.md); - for standard input",
+            ),
+        ),
+        media_type="text/csv",
+    ),
+)
+
+#: help for the command groups
+GROUPS = {
+    "account": "PUESC accounts",
+    "person": "persons registered in SISC",
+    "credential": "SC certificates and CBTD keys of persons",
+    "podmiot": "Podmioty (traders, agencies)",
+    "representation": "representations: persons acting for Podmioty",
+    "application": "registration applications (SZPROT)",
+    "pdr": "migration from PDR",
+}

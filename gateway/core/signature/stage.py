@@ -1,0 +1,167 @@
+"""The signature stage: what the pipeline calls between XSD validation and the envelope.
+
+    locate the one signature (profile) -> signing certificate -> key -> chain and kind (trust)
+    -> signxml verification -> signer's identity -> revocation
+
+It hands on :class:`SignedContent`: the document parsed from the verified bytes, and who signed
+it.  The stages after it read business data from ``SignedContent.root`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from lxml import etree
+
+from gateway.core.domain import Signer
+from gateway.core.errors import CertRevoked, CertStatusUnknown, DocumentRejected, SignatureProfile
+from gateway.core.signature.identity import Person, person_of
+from gateway.core.signature.model import (
+    RevocationEvidence,
+    RevocationStatus,
+    RevocationUnavailable,
+    SignerKind,
+)
+from gateway.core.signature.profile import Algorithms, locate_signature
+from gateway.core.signature.trust import TrustAnchors, TrustedChain, build_chain, check_key
+from gateway.core.signature.xades import signing_certificate, verify_xades
+from gateway.core.validation.catalog import MessageSchema
+from gateway.core.validation.parsing import ParsedDocument
+
+
+@dataclass(frozen=True, slots=True)
+class SignedContent:
+    root: etree._Element
+    signer: Signer | None
+    warnings: tuple[str, ...] = ()
+    revocation: RevocationEvidence | None = None
+
+
+class SignatureStage(Protocol):
+    def verify(
+        self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime
+    ) -> SignedContent: ...
+
+
+class RevocationSource(Protocol):
+    def check(
+        self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime
+    ) -> RevocationEvidence: ...
+
+
+#: how the certificates of a chain are named in refusals and warnings
+ROLES = ("signing certificate", "issuing CA of the signing certificate")
+
+
+class RevocationPolicy:
+    HARD = "hard"  # no answer: CERT_STATUS_UNKNOWN (503, retry later)
+    SOFT = "soft"  # no answer: accepted, with a warning
+    NONE = "none"  # not asked (the ePUAP seal: ePUAP vouches for the person)
+
+
+@dataclass(frozen=True, slots=True)
+class SignaturePolicy:
+    algorithms: Algorithms
+    anchors: TrustAnchors
+    revocation: Mapping[SignerKind, str] = field(default_factory=dict)
+    max_skew: timedelta = timedelta(minutes=5)
+
+
+class XadesVerification:
+    def __init__(self, policy: SignaturePolicy, revocation: RevocationSource | None) -> None:
+        self._policy = policy
+        self._revocation = revocation
+
+    @property
+    def policy(self) -> SignaturePolicy:
+        return self._policy
+
+    def verify(self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime) -> SignedContent:
+        try:
+            return self._verify(parsed, received_at)
+        except DocumentRejected:
+            raise
+        except Exception as exc:
+            # The libraries below (signxml, cryptography, asn1crypto, lxml) have many ways to object
+            # to malformed input; whatever escapes the specific translations is a malformed signature.
+            raise SignatureProfile(
+                f"the signature cannot be processed: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def _verify(self, parsed: ParsedDocument, received_at: datetime) -> SignedContent:
+        policy = self._policy
+        parts = locate_signature(parsed.root, policy.algorithms)
+        signer, others = signing_certificate(parts, policy.algorithms)
+        check_key(signer)
+        chain = build_chain(signer, others, policy.anchors, received_at)
+        verified = verify_xades(
+            parsed.body, parts, signer, others, policy.algorithms, received_at, policy.max_skew
+        )
+        person = person_of(chain.kind, signer, verified.signed_signature_properties)
+        evidence, warnings = self._revocation_status(chain, received_at)
+        if chain.kind is SignerKind.CBTD:
+            warnings += (
+                f"CBTD_KEY_EXPIRES: this CBTD key expires on {signer.not_valid_after_utc.date().isoformat()} "
+                "and will not be renewed; get a (free) SC certificate from the customs administration",
+            )
+        return SignedContent(
+            root=verified.signed_root,
+            signer=signer_of(chain.kind, person, signer),
+            warnings=warnings,
+            revocation=evidence,
+        )
+
+    def _revocation_status(
+        self, chain: TrustedChain, at: datetime
+    ) -> tuple[RevocationEvidence | None, tuple[str, ...]]:
+        """Every certificate of the chain below its anchor, the signing certificate first; what the
+        signing certificate's check relied on is the evidence shown in the receipt."""
+        policy = self._policy.revocation.get(chain.kind, RevocationPolicy.HARD)
+        if policy == RevocationPolicy.NONE:
+            return None, ()
+        pairs = zip(chain.certificates[:-1], chain.certificates[1:], strict=True)
+        results = [
+            self._status_of(certificate, issuer, ROLES[min(index, 1)], policy, at)
+            for index, (certificate, issuer) in enumerate(pairs)
+        ]
+        evidence = results[0][0] if results else None
+        return evidence, tuple(warning for _, said in results for warning in said)
+
+    def _status_of(
+        self, certificate: x509.Certificate, issuer: x509.Certificate, role: str, policy: str, at: datetime
+    ) -> tuple[RevocationEvidence | None, tuple[str, ...]]:
+        try:
+            if self._revocation is None:
+                raise RevocationUnavailable("no revocation checking is configured")
+            evidence = self._revocation.check(certificate, issuer, at=at)
+        except RevocationUnavailable as exc:
+            if policy == RevocationPolicy.SOFT:
+                return None, (f"REVOCATION_UNCHECKED: the {role}'s status could not be obtained ({exc})",)
+            raise CertStatusUnknown(f"the {role}'s revocation status could not be obtained: {exc}") from None
+        if evidence.status is RevocationStatus.GOOD:
+            return evidence, ()
+        if evidence.revoked_at is not None and evidence.revoked_at > at:
+            # revoked after the message arrived: it was signed and received while still good
+            return evidence, (
+                f"CERT_REVOKED_LATER: the {role} was revoked at {evidence.revoked_at.isoformat()}",
+            )
+        what = "suspended (certificateHold)" if evidence.status is RevocationStatus.HOLD else "revoked"
+        when = f" since {evidence.revoked_at.isoformat()}" if evidence.revoked_at else ""
+        raise CertRevoked(f"the {role} is {what}{when} ({evidence.source}: {evidence.location})")
+
+
+def signer_of(kind: SignerKind, person: Person, certificate: x509.Certificate) -> Signer:
+    return Signer(
+        kind=kind.value,
+        person=person.identifier,
+        certificate=certificate.fingerprint(hashes.SHA256()).hex(),
+        identifier=person.identifier if person.scheme != "CN" else None,
+        scheme=person.scheme,
+        issuer=certificate.issuer.rfc4514_string(),
+        serial=f"{certificate.serial_number:X}",
+    )
