@@ -68,7 +68,7 @@ from run import (
     table,
 )
 
-from gateway.channels.cli.main import parse_size
+from gateway.channels.cli.common import parse_size
 
 if TYPE_CHECKING:
     from cryptography import x509

@@ -26,12 +26,12 @@ from gateway.adapters.storage.registry_lookup import RegistryLookup
 from gateway.adapters.trust_setup import build_signature_stage
 from gateway.channels.http import keys
 from gateway.channels.http.routes import add_routes, problems_middleware
-from gateway.config import Settings
+from gateway.config import Settings, SignatureSettings
 from gateway.core.pipeline import Checks
 from gateway.core.registry.rights import load_rights_table
+from gateway.core.signature.stage import XadesVerification
 from gateway.core.validation.catalog import load_catalog
-from gateway.demo.pki.routes import add_pki_routes
-from gateway.demo.pki.store import PkiDirectory
+from gateway.extensions import load_extensions, trust_contributions
 from gateway.services.receipts import Receipts
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import Intake
@@ -39,10 +39,15 @@ from gateway.services.submission import Intake
 log = logging.getLogger(__name__)
 
 
-def build_checks(settings: Settings, pki: PkiDirectory | None = None) -> Checks:
+def configured_signature_stage(settings: SignatureSettings) -> XadesVerification:
+    """The signature stage as configured, with what the installed extensions add."""
+    return build_signature_stage(settings, contributions=trust_contributions(settings))
+
+
+def build_checks(settings: Settings) -> Checks:
     return Checks(
         catalog=load_catalog(settings.catalog.paths),
-        signature=build_signature_stage(settings.signature, pki=pki),
+        signature=configured_signature_stage(settings.signature),
         parsing=settings.parsing,
     )
 
@@ -59,10 +64,8 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     if settings.amqp.enabled and run_relay:
         app.cleanup_ctx.append(_broker)
     add_routes(app)
-    if settings.signature.pki_dir is not None:
-        # one object for the routes and the revocation checker: one set of locks over the folder
-        app[keys.PKI] = PkiDirectory(settings.signature.pki_dir)
-        add_pki_routes(app, app[keys.PKI])
+    for extension in load_extensions():
+        extension.add_routes(app, settings)
     return app
 
 
@@ -98,7 +101,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _intake(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    checks = await asyncio.to_thread(build_checks, settings, app.get(keys.PKI))
+    checks = await asyncio.to_thread(build_checks, settings)
     executor = ThreadPoolExecutor(settings.server.check_threads, thread_name_prefix="checks")
     rights = RightsCheck(load_rights_table(settings.registry.rights_table), app[keys.REGISTRY_LOOKUP])
     app[keys.INTAKE] = Intake(

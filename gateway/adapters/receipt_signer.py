@@ -26,9 +26,9 @@ from gateway.core.xmldsig.keys import (
     load_private_key_pem,
     private_key_pem,
     public_key_of,
+    signing_key_usage,
 )
 from gateway.core.xmldsig.signing import sign_xades
-from gateway.demo.pki.profiles import signing_key_usage
 
 log = logging.getLogger(__name__)
 

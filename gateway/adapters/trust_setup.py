@@ -2,53 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
 from lxml import etree
 
-from gateway.adapters.revocation.checker import RevocationChecker, revocation_policy
+from gateway.adapters.revocation.checker import LocalStatusSource, RevocationChecker, revocation_policy
 from gateway.config import SignatureSettings
 from gateway.core.signature.model import SignerKind
 from gateway.core.signature.profile import Algorithms
 from gateway.core.signature.stage import SignaturePolicy, XadesVerification
 from gateway.core.signature.trust import TrustAnchors, load_certificates
 from gateway.core.signature.trusted_list import TSL_NS, TrustedListError, read_trusted_list
-from gateway.demo.pki.store import PkiDirectory
 
 
 class SignatureSetupError(Exception):
     """The configured trust cannot be loaded: a start-up failure."""
 
 
+@dataclass(frozen=True, slots=True)
+class TrustContribution:
+    """Trust added to what the settings configure (by an extension: the demo PKI)."""
+
+    anchors: Mapping[SignerKind, tuple[x509.Certificate, ...]] = field(default_factory=dict)
+    #: ETSI TS 119 612 lists naming qualified CAs, each with the certificate that must have signed it
+    trusted_lists: tuple[tuple[Path, x509.Certificate], ...] = ()
+    #: authorities answered in-process instead of over the network
+    local_status: LocalStatusSource | None = None
+
+
 def build_signature_stage(
-    settings: SignatureSettings, now: datetime | None = None, pki: PkiDirectory | None = None
+    settings: SignatureSettings,
+    now: datetime | None = None,
+    contributions: Sequence[TrustContribution] = (),
 ) -> XadesVerification:
-    """``pki``: the demo PKI object to share with whatever else serves it (one set of locks over
-    its folder); made from ``settings.pki_dir`` when not given."""
+    """The stage as configured, plus what extensions (the demo PKI) contribute."""
     now = now or datetime.now(UTC)
-    if pki is None and settings.pki_dir is not None:
-        pki = PkiDirectory(settings.pki_dir)
     anchors: dict[SignerKind, list[x509.Certificate]] = {kind: [] for kind in SignerKind}
     anchors[SignerKind.SC].extend(load_certificates(settings.sc_anchors))
     anchors[SignerKind.EPUAP].extend(load_certificates(settings.epuap_anchors))
     anchors[SignerKind.CBTD].extend(load_certificates(settings.cbtd_anchors))
-    if pki is not None:
-        for kind in (SignerKind.SC, SignerKind.CBTD):
-            if pki.has(kind.value):  # type: ignore[arg-type]
-                anchors[kind].append(pki.authority(kind.value).certificate)  # type: ignore[arg-type]
-        if pki.has("epuap"):  # the seal certificates themselves: each is its own anchor
-            seals = pki.authority("epuap")
-            anchors[SignerKind.EPUAP].extend(
-                issued.certificate
-                for serial, issued in seals.issued.items()
-                if seals.record(serial).kind == "epuap" and seals.record(serial).status == "good"
-            )
-        if pki.trusted_list_path.exists():
-            anchors[SignerKind.QUALIFIED].extend(
-                _qualified_cas(pki.trusted_list_path, pki.tsl_signer().certificate, now)
-            )
+    local: LocalStatusSource | None = None
+    for contribution in contributions:
+        for kind, certificates in contribution.anchors.items():
+            anchors[kind].extend(certificates)
+        for trusted_list, signer in contribution.trusted_lists:
+            anchors[SignerKind.QUALIFIED].extend(_qualified_cas(trusted_list, signer, now))
+        local = contribution.local_status or local
     if settings.trusted_list is not None:
         if settings.trusted_list_signer is None:
             raise SignatureSetupError("signature.trusted_list needs signature.trusted_list_signer")
@@ -76,7 +79,7 @@ def build_signature_stage(
         revocation=policies,
         max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
     )
-    revocation = RevocationChecker.from_settings(settings, pki=pki)
+    revocation = RevocationChecker.from_settings(settings, local=local)
     return XadesVerification(policy, revocation)
 
 

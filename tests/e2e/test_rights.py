@@ -306,7 +306,7 @@ async def receipt_of(world: World, reference: str, token: str) -> etree._Element
 
 
 async def admin(world: World, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    accounts = world.gateway.bootstrap[keys.ACCOUNTS]
+    accounts = world.gateway.app[keys.ACCOUNTS]
     if "officer@example.test" not in {a.login for a in await accounts.list()}:
         await accounts.add("officer@example.test", role="operator")
     token = await accounts.issue_token("officer@example.test")

@@ -21,6 +21,7 @@ from gateway.adapters.revocation.checker import RevocationChecker, revocation_po
 from gateway.config import SignatureSettings
 from gateway.core.signature.model import RevocationStatus, RevocationUnavailable, SignerKind
 from gateway.demo.pki import CertificateAuthority, PkiDirectory
+from gateway.demo.pki.local import local_authorities
 from gateway.demo.pki.revocation import build_ocsp_response
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -546,7 +547,7 @@ def test_local_pki_answers_in_process(tmp_path: Path) -> None:
         asked.append(url)
         raise urllib.error.URLError("no network in this test")
 
-    with RevocationChecker(pki=pki, fetch=fetch) as checker:
+    with RevocationChecker(local=local_authorities(pki), fetch=fetch) as checker:
         evidence = checker.check(first.certificate, sc.certificate, at=datetime.now(UTC))
         assert (evidence.status, evidence.source, evidence.location) == (
             RevocationStatus.GOOD,

@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from gateway.adapters.trust_setup import SignatureSetupError, build_signature_stage
+from gateway.adapters.trust_setup import SignatureSetupError
+from gateway.bootstrap import configured_signature_stage
 from gateway.config import ParsingSettings, SignatureSettings
 from gateway.core.errors import (
     CertRevoked,
@@ -120,7 +121,7 @@ def test_a_signature_on_a_child_is_outside_the_profile() -> None:
 
 @pytest.fixture(scope="module")
 def stage_and_schema() -> tuple[object, object]:
-    stage = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    stage = configured_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
     catalog = load_catalog([ROOT / "schemas" / "sxml"])
     schema = catalog.resolve("{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW)
     return stage, schema
@@ -151,7 +152,7 @@ def test_a_trusted_list_without_its_signer_is_a_start_up_error(tmp_path: Path) -
     listed = tmp_path / "tsl.xml"
     listed.write_bytes((SAMPLE_PKI / "tsl" / "trusted-list.xml").read_bytes())
     with pytest.raises(SignatureSetupError):
-        build_signature_stage(SignatureSettings(trusted_list=listed))
+        configured_signature_stage(SignatureSettings(trusted_list=listed))
 
 
 def test_a_tampered_trusted_list_is_a_start_up_error(tmp_path: Path) -> None:
@@ -166,11 +167,11 @@ def test_a_tampered_trusted_list_is_a_start_up_error(tmp_path: Path) -> None:
 
     signer.write_bytes(PkiDirectory(SAMPLE_PKI).tsl_signer().certificate.public_bytes(Encoding.PEM))
     with pytest.raises(SignatureSetupError, match="refused"):
-        build_signature_stage(SignatureSettings(trusted_list=tampered, trusted_list_signer=signer))
+        configured_signature_stage(SignatureSettings(trusted_list=tampered, trusted_list_signer=signer))
 
 
 def test_no_anchor_means_untrusted() -> None:
-    stage = build_signature_stage(SignatureSettings())
+    stage = configured_signature_stage(SignatureSettings())
     catalog = load_catalog([ROOT / "schemas" / "sxml"])
     schema = catalog.resolve("{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW)
     with pytest.raises(CertUntrusted):
@@ -188,7 +189,7 @@ class _Answer:
 
 
 def _stage_answering(evidence: RevocationEvidence) -> XadesVerification:
-    real = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    real = configured_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
     return XadesVerification(real.policy, _Answer(evidence))
 
 
@@ -253,7 +254,7 @@ def test_only_the_pinned_epuap_seal_speaks_for_persons(pki_copy: Path) -> None:
 
     (Issued in memory and not saved: the folder's seal list stays as it was.)"""
     other = PkiDirectory(pki_copy).authority("epuap").issue("web.epuap.example")
-    stage = build_signature_stage(SignatureSettings(pki_dir=pki_copy, revocation_epuap="none"))
+    stage = configured_signature_stage(SignatureSettings(pki_dir=pki_copy, revocation_epuap="none"))
     body = build("CC015C", SampleParams())
     person = podpis_zp("Anna", "Nowak", "02070803628", "anowak")
     assert _verdict_code(stage, _sign_with(other, body, [person])) == "CERT_UNTRUSTED"
@@ -264,7 +265,7 @@ def test_an_ePUAP_anchor_may_not_anchor_another_kind(pki_copy: Path) -> None:
     seal = pki_copy / "seal.pem"
     seal.write_bytes(sample_signer("epuap-seal").certificate.public_bytes(serialization.Encoding.PEM))
     with pytest.raises(SignatureSetupError, match="also a sc anchor"):
-        build_signature_stage(SignatureSettings(pki_dir=pki_copy, sc_anchors=(seal,)))
+        configured_signature_stage(SignatureSettings(pki_dir=pki_copy, sc_anchors=(seal,)))
 
 
 def test_a_certificate_for_other_purposes_does_not_sign(pki_copy: Path) -> None:
@@ -272,7 +273,7 @@ def test_a_certificate_for_other_purposes_does_not_sign(pki_copy: Path) -> None:
     pki = PkiDirectory(pki_copy)
     sc = pki.authority("sc")
     responder = next(i for i in sc.issued.values() if sc.record(i.serial).kind != "sc" and i.private_key)
-    stage = build_signature_stage(SignatureSettings(pki_dir=pki_copy))
+    stage = configured_signature_stage(SignatureSettings(pki_dir=pki_copy))
     assert _verdict_code(stage, _sign_with(responder, build("CC015C", SampleParams()))) == "CERT_UNTRUSTED"
 
 
@@ -281,7 +282,7 @@ def test_too_many_certificates_in_key_info_are_refused_before_any_work() -> None
     certificate = re.search(rb"<ds:X509Certificate>.*?</ds:X509Certificate>", body, re.DOTALL)
     assert certificate is not None
     stuffed = body.replace(certificate.group(0), certificate.group(0) * 20, 1)
-    stage = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    stage = configured_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
     assert _verdict_code(stage, stuffed) == "SIGNATURE_PROFILE"
 
 
@@ -297,7 +298,7 @@ def test_too_many_certificates_in_key_info_are_refused_before_any_work() -> None
 )
 def test_malformed_signature_parts_are_a_profile_refusal_not_a_crash(find: bytes, replace: bytes) -> None:
     body = re.sub(find, replace, sign_sample(build("CC015C", SampleParams())), count=1)
-    stage = build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
+    stage = configured_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
     assert _verdict_code(stage, body) in {"SIGNATURE_PROFILE", "SIGNATURE_INVALID"}
 
 
@@ -305,12 +306,12 @@ def test_an_out_of_date_trusted_list_stops_the_start(pki_copy: Path) -> None:
     pki = PkiDirectory(pki_copy)
     pki.publish_trusted_list(now=NOW - timedelta(days=400), days=30)
     with pytest.raises(SignatureSetupError, match="out of date"):
-        build_signature_stage(SignatureSettings(pki_dir=pki_copy))
+        configured_signature_stage(SignatureSettings(pki_dir=pki_copy))
 
 
 def test_revocation_policy_names_are_checked_at_start() -> None:
     with pytest.raises(SignatureSetupError, match="hard, soft or none"):
-        build_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI, revocation_sc="off"))
+        configured_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI, revocation_sc="off"))
 
 
 def _claimed(role_xml: str) -> etree._Element:
@@ -405,7 +406,8 @@ def test_every_certificate_below_the_anchor_is_checked(tmp_path: Path, revoked: 
     anchor = tmp_path / "root.pem"
     anchor.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     source = _RevokedSerials({middle.serial_number} if revoked == "intermediate" else set())
-    stage = XadesVerification(build_signature_stage(SignatureSettings(sc_anchors=(anchor,))).policy, source)
+    policy = configured_signature_stage(SignatureSettings(sc_anchors=(anchor,))).policy
+    stage = XadesVerification(policy, source)
     body = sign_xades(
         build("CC015C", SampleParams()), leaf_key, leaf, signing_time=datetime.now(UTC), chain=[middle]
     )

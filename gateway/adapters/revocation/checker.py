@@ -7,9 +7,8 @@ exactly the certificate asked for, signed by the issuer or by a delegated respon
 certified for OCSP signing, current, and echo our nonce (or be fresh); a CRL must be signed by the
 issuer, complete and current.
 
-:class:`LocalAuthorities` gives the checker and the ``/pki/`` routes thread-safe access to the
-authorities of a demo :class:`~gateway.demo.pki.PkiDirectory` (re-read when another process, e.g.
-``gateway pki revoke``, changed them on disk).
+Authorities that answer in-process (the demo PKI, added by its extension) are a
+:class:`LocalStatusSource`.
 """
 
 from __future__ import annotations
@@ -21,12 +20,11 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, cast
+from typing import Literal, Protocol, cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -42,9 +40,6 @@ from gateway.core.signature.model import (
     RevocationUnavailable,
     SignerKind,
 )
-from gateway.demo.pki.authority import CertificateAuthority
-from gateway.demo.pki.profiles import AUTHORITY_KINDS, AuthorityKind
-from gateway.demo.pki.store import CRL_FILE, PkiDirectory
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +90,16 @@ def revocation_policy(settings: SignatureSettings, kind: SignerKind) -> Revocati
     return cast(RevocationPolicyName, value)
 
 
+class LocalStatusSource(Protocol):
+    """Authorities answered in-process rather than over the network (a demo PKI, say)."""
+
+    def kind_of(self, issuer: x509.Certificate) -> str | None:
+        """A name for the authority whose certificate ``issuer`` is, or None if it is not one."""
+
+    def ocsp_response(self, kind: str, request_der: bytes, now: datetime) -> bytes:
+        """That authority's OCSP response (DER) to ``request_der``."""
+
+
 class _StatusUnknown(RevocationUnavailable):
     """The responder answered, validly, that it does not know the certificate: no CRL fallback."""
 
@@ -126,16 +131,16 @@ class RevocationChecker:
     :class:`RevocationUnavailable` when no trustworthy, current answer could be had.
 
     ``timeout`` bounds each network exchange (a whole check, OCSP then CRL, stays within twice that).
-    ``pki``: a demo PKI whose authorities are asked in-process (``local:<kind>``) instead of over the
-    network; those answers are not cached unless ``cache_local``, so that revoking in a demo shows at
-    once.  ``fetch`` and ``clock`` are injectable for tests.
+    ``local``: authorities asked in-process (``local:<kind>``) instead of over the network; those
+    answers are not cached unless ``cache_local``, so that revoking in a demo shows at once.
+    ``fetch`` and ``clock`` are injectable for tests.
     """
 
     def __init__(
         self,
         *,
         timeout: float = 5.0,
-        pki: PkiDirectory | None = None,
+        local: LocalStatusSource | None = None,
         fetch: Fetch | None = None,
         clock: Clock | None = None,
         max_clock_skew: timedelta = timedelta(minutes=5),
@@ -150,7 +155,7 @@ class RevocationChecker:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.timeout = timeout
-        self._local = local_authorities(pki) if pki is not None else None
+        self._local = local
         self._fetch: Fetch = fetch or urllib_fetch
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         self._skew = max_clock_skew
@@ -171,14 +176,16 @@ class RevocationChecker:
 
     @classmethod
     def from_settings(
-        cls, settings: SignatureSettings, *, pki: PkiDirectory | None = None, fetch: Fetch | None = None
+        cls,
+        settings: SignatureSettings,
+        *,
+        local: LocalStatusSource | None = None,
+        fetch: Fetch | None = None,
     ) -> RevocationChecker:
-        """A checker as configured: the timeout, the allowed clock skew and ``pki_dir`` (unless ``pki``)."""
-        if pki is None and settings.pki_dir is not None:
-            pki = PkiDirectory(settings.pki_dir)
+        """A checker as configured: the timeout and the allowed clock skew."""
         return cls(
             timeout=settings.revocation_timeout_seconds,
-            pki=pki,
+            local=local,
             fetch=fetch,
             max_clock_skew=timedelta(seconds=settings.max_clock_skew_seconds),
         )
@@ -358,7 +365,7 @@ class RevocationChecker:
         return self._validate_ocsp(response_der, nonce, cert, issuer, at, url)
 
     def _ocsp_local(
-        self, kind: AuthorityKind, cert: x509.Certificate, issuer: x509.Certificate, at: datetime
+        self, kind: str, cert: x509.Certificate, issuer: x509.Certificate, at: datetime
     ) -> _Answer:
         assert self._local is not None
         request_der, nonce = _ocsp_request(cert, issuer)
@@ -551,116 +558,6 @@ class RevocationChecker:
             raise RevocationUnavailable(f"the CRL is stale (nextUpdate {next_update})")
 
 
-# -- the demo PKI, shared by the checker and the /pki/ routes ----------------------------------------------
-
-
-class LocalAuthorities:
-    """Thread-safe access to the authorities of one :class:`PkiDirectory`: one lock per authority, and
-    the authority re-read from disk when its files changed (another process revoked, say).  Get the one
-    shared instance per directory object with :func:`local_authorities`."""
-
-    def __init__(self, pki: PkiDirectory) -> None:
-        self.pki = pki
-        self._locks: dict[AuthorityKind, threading.Lock] = {
-            kind: threading.Lock() for kind in AUTHORITY_KINDS
-        }
-        self._seen: dict[AuthorityKind, tuple[tuple[int, int] | None, ...]] = {}
-        self._held: dict[AuthorityKind, CertificateAuthority] = {}
-
-    def kinds(self) -> tuple[AuthorityKind, ...]:
-        return tuple(kind for kind in AUTHORITY_KINDS if self.pki.has(kind))
-
-    def kind_of(self, issuer: x509.Certificate) -> AuthorityKind | None:
-        """The kind of the authority whose certificate ``issuer`` is (same DER), if any."""
-        wanted = issuer.public_bytes(serialization.Encoding.DER)
-        for kind in self.kinds():
-            if self.certificate(kind).public_bytes(serialization.Encoding.DER) == wanted:
-                return kind
-        return None
-
-    def certificate(self, kind: AuthorityKind) -> x509.Certificate:
-        with self._locks[kind]:
-            return self._current(kind).certificate
-
-    def ocsp_response(self, kind: AuthorityKind, request_der: bytes, now: datetime) -> bytes:
-        with self._locks[kind]:
-            return self._current(kind).ocsp_response(request_der, now)
-
-    def crl(self, kind: AuthorityKind, now: datetime, max_age: timedelta = timedelta(minutes=1)) -> bytes:
-        """The published CRL (``<kind>/ca.crl``), published anew when older than ``max_age``, past its
-        nextUpdate, or out of date with the authority's records."""
-        with self._locks[kind]:
-            authority = self._current(kind)
-            path = self.pki.folder(kind) / CRL_FILE
-            try:
-                stored = path.read_bytes()
-                crl = x509.load_der_x509_crl(stored)
-            except (OSError, ValueError):
-                pass
-            else:
-                next_update = crl.next_update_utc
-                if (
-                    timedelta(0) <= now - crl.last_update_utc <= max_age
-                    and next_update is not None
-                    and now <= next_update
-                    and _crl_entries(crl) == _record_entries(authority)
-                ):
-                    return stored
-            der = authority.crl(now)
-            temporary = path.with_name(f".{CRL_FILE}.{os.getpid()}.{threading.get_ident()}")
-            temporary.write_bytes(der)
-            os.replace(temporary, path)
-            self.pki.save(authority)  # the advanced CRL number
-            self._held[kind] = authority
-            self._seen[kind] = self._disk_state(kind)
-            return der
-
-    def _current(self, kind: AuthorityKind) -> CertificateAuthority:
-        """Under the kind's lock: the shared in-memory authority, or the disk's when the disk changed."""
-        state = self._disk_state(kind)
-        shared = self.pki.authority(kind)
-        held = self._held.get(kind, shared)
-        if kind in self._seen and self._seen[kind] != state:
-            try:
-                fresh = self.pki.load(kind)
-            except Exception:  # a half-written file of another process: try again next time
-                log.warning("cannot re-read the %s authority of %s", kind, self.pki.path, exc_info=True)
-                return held
-            if _same_state(fresh, shared):
-                held = shared
-            else:
-                fresh.crl_number = max(fresh.crl_number, held.crl_number)
-                held = fresh
-        self._held[kind] = held
-        self._seen[kind] = state
-        return held
-
-    def _disk_state(self, kind: AuthorityKind) -> tuple[tuple[int, int] | None, ...]:
-        folder = self.pki.folder(kind)
-        state: list[tuple[int, int] | None] = []
-        for name in ("authority.json", "issued.json", "ca.pem"):
-            try:
-                stat = (folder / name).stat()
-            except OSError:
-                state.append(None)
-            else:
-                state.append((stat.st_mtime_ns, stat.st_size))
-        return tuple(state)
-
-
-_LOCAL: weakref.WeakKeyDictionary[PkiDirectory, LocalAuthorities] = weakref.WeakKeyDictionary()
-_LOCAL_LOCK = threading.Lock()
-
-
-def local_authorities(pki: PkiDirectory) -> LocalAuthorities:
-    """The one :class:`LocalAuthorities` of ``pki`` (so its locks are shared by all users)."""
-    with _LOCAL_LOCK:
-        found = _LOCAL.get(pki)
-        if found is None:
-            found = _LOCAL[pki] = LocalAuthorities(pki)
-        return found
-
-
 # -- helpers -------------------------------------------------------------------------------------------------
 
 
@@ -771,33 +668,3 @@ def _crl_urls(cert: x509.Certificate) -> list[str]:
     except x509.ExtensionNotFound:
         return []
     return _urls(name for point in points if point.full_name for name in point.full_name)
-
-
-def _crl_entries(crl: x509.CertificateRevocationList) -> set[tuple[int, x509.ReasonFlags | None]]:
-    entries: set[tuple[int, x509.ReasonFlags | None]] = set()
-    for entry in crl:
-        try:
-            reason: x509.ReasonFlags | None = entry.extensions.get_extension_for_class(
-                x509.CRLReason
-            ).value.reason
-        except x509.ExtensionNotFound:
-            reason = None
-        entries.add((entry.serial_number, reason))
-    return entries
-
-
-def _record_entries(authority: CertificateAuthority) -> set[tuple[int, x509.ReasonFlags | None]]:
-    """What a CRL of ``authority`` would list now (see :func:`gateway.demo.pki.revocation.build_crl`)."""
-    return {
-        (r.serial, r.reason if r.reason is not x509.ReasonFlags.unspecified else None)
-        for r in authority.records.values()
-        if r.status != "good" and r.revoked_at is not None
-    }
-
-
-def _same_state(one: CertificateAuthority, other: CertificateAuthority) -> bool:
-    return (
-        one.certificate == other.certificate
-        and one.records == other.records
-        and one.ocsp_responder_serial == other.ocsp_responder_serial
-    )

@@ -9,7 +9,7 @@ import logging
 import multiprocessing
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.adapters.storage.database import is_sqlite
 from gateway.adapters.trust_setup import SignatureSetupError
+from gateway.channels.cli.common import redact, run_async
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.core.domain import Verdict
 from gateway.core.errors import GatewayError
@@ -130,29 +131,12 @@ def _parser() -> argparse.ArgumentParser:
 
     from gateway.channels.cli.registry import add_registry_commands
     from gateway.channels.cli.upo import add_upo_commands
-    from gateway.demo.pki.cli import add_pki_commands
+    from gateway.extensions import load_extensions
 
     add_registry_commands(commands)
-    add_pki_commands(commands)
     add_upo_commands(commands)
-
-    samples = commands.add_parser("samples", help="sample messages").add_subparsers(
-        required=True, metavar="ACTION"
-    )
-    generate = samples.add_parser("generate", help="build a valid message of a type and size")
-    generate.add_argument("message_type", help="e.g. CC015C, CC515C, IE815")
-    generate.add_argument("--size", default="5KB", help="e.g. 5KB, 500KB, 3MB")
-    generate.add_argument("--message-id", default=None)
-    generate.add_argument("--reference", default=None, help="LRN (or the base of an ARC)")
-    generate.add_argument("--party", default=None)
-    generate.add_argument("--representative", default=None)
-    generate.add_argument("--seed", type=int, default=0)
-    generate.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
-    generate.set_defaults(run=_samples_generate)
-    samples.add_parser(
-        "registry",
-        help="load the registry the samples were made for (TEST persons, Podmioty, representations)",
-    ).set_defaults(run=_samples_registry)
+    for extension in load_extensions():
+        extension.add_commands(commands)
     return parser
 
 
@@ -295,7 +279,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 def _replay(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.channels.cli.replay import replay
 
-    return _run(
+    return run_async(
         replay(
             args.paths,
             args.url,
@@ -312,75 +296,8 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.adapters.storage.migrations import upgrade
 
     upgrade(settings.database.url)
-    print(f"database at revision head ({_redact(settings.database.url)})")
+    print(f"database at revision head ({redact(settings.database.url)})")
     return 0
-
-
-def _samples_generate(args: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import replace
-
-    from gateway.demo.samplegen import SampleParams, build_sized
-
-    params = SampleParams(seed=args.seed)
-    overrides = {
-        "message_id": args.message_id,
-        "reference": args.reference,
-        "party": args.party,
-        "representative": args.representative,
-    }
-    params = replace(params, **{k: v for k, v in overrides.items() if v is not None})
-    body = build_sized(args.message_type, parse_size(args.size), params)
-    if args.out:
-        args.out.write_bytes(body)
-    else:
-        sys.stdout.buffer.write(body)
-    return 0
-
-
-def _samples_registry(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.adapters.storage.database import create_engine, session_factory
-    from gateway.adapters.storage.registry import Registry
-    from gateway.demo.samplegen.registry import seed_sample_registry
-
-    async def load() -> int:
-        if settings.database.migrate_on_start:
-            from gateway.adapters.storage.migrations import upgrade
-
-            await asyncio.to_thread(upgrade, settings.database.url)
-        engine = create_engine(settings.database)
-        try:
-            await seed_sample_registry(Registry(session_factory(engine)))
-        finally:
-            await engine.dispose()
-        print(f"the samples' registry is loaded ({_redact(settings.database.url)})")
-        return 0
-
-    return _run(load())
-
-
-def parse_size(text: str) -> int:
-    units = {"KB": 1024, "K": 1024, "MB": 1024 * 1024, "M": 1024 * 1024, "B": 1}
-    value = text.strip().upper()
-    try:
-        for unit, factor in units.items():
-            if value.endswith(unit):
-                return int(float(value[: -len(unit)]) * factor)
-        return int(value)
-    except ValueError:
-        raise ValueError(f"size {text!r} is not a size such as 5KB, 500KB or 3MB") from None
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _run(coroutine: Awaitable[int]) -> int:
-    async def runner() -> int:
-        return await coroutine
-
-    return asyncio.run(runner())
 
 
 if __name__ == "__main__":

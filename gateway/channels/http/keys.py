@@ -15,7 +15,6 @@ from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.registry import Registry
 from gateway.adapters.storage.registry_lookup import RegistryLookup
 from gateway.config import Settings
-from gateway.demo.pki.store import PkiDirectory
 from gateway.services.receipts import Receipts
 from gateway.services.submission import Intake
 
@@ -33,5 +32,3 @@ RECEIPTS = web.AppKey("receipts", Receipts)
 BROKER = web.AppKey("broker", Broker)
 #: rung after each commit of an accepted document, so the relay publishes without waiting to poll
 OUTBOX_DOORBELL = web.AppKey("outbox_doorbell", asyncio.Event)
-#: the demo PKI a gateway with ``signature.pki_dir`` trusts and serves
-PKI = web.AppKey("pki", PkiDirectory)

@@ -8,7 +8,7 @@ from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from gateway.core.xmldsig import der as _der
-from gateway.core.xmldsig.keys import PublicKey
+from gateway.core.xmldsig.keys import PublicKey, key_usage, signing_key_usage
 
 SignerKind = Literal["sc", "qualified", "epuap", "cbtd"]
 """The four kinds of signer certificate the gateway accepts."""
@@ -113,7 +113,7 @@ def end_entity_subject(
 def ca_extensions(public_key: PublicKey) -> list[tuple[x509.ExtensionType, bool]]:
     return [
         (x509.BasicConstraints(ca=True, path_length=0), True),
-        (_key_usage(key_cert_sign=True, crl_sign=True), True),
+        (key_usage(key_cert_sign=True, crl_sign=True), True),
         (x509.SubjectKeyIdentifier.from_public_key(public_key), False),
     ]
 
@@ -133,7 +133,7 @@ def end_entity_extensions(
     ]
     if kind == "ocsp":
         extensions += [
-            (_key_usage(digital_signature=True), True),
+            (key_usage(digital_signature=True), True),
             (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), False),
             (x509.OCSPNoCheck(), False),
         ]
@@ -194,28 +194,3 @@ def ca_issuers_url(base_url: str) -> str:
 
 def _folder(base_url: str) -> str:
     return base_url if base_url.endswith("/") else base_url + "/"
-
-
-def signing_key_usage() -> x509.KeyUsage:
-    """Signatures on documents: digitalSignature and nonRepudiation (contentCommitment)."""
-    return _key_usage(digital_signature=True, content_commitment=True)
-
-
-def _key_usage(
-    *,
-    digital_signature: bool = False,
-    content_commitment: bool = False,
-    key_cert_sign: bool = False,
-    crl_sign: bool = False,
-) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=content_commitment,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=key_cert_sign,
-        crl_sign=crl_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )

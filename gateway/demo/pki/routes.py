@@ -2,7 +2,7 @@
 appendix A.1) at ``/pki/<kind>/``, the URLs its certificates carry.  For tests and demonstrations only.
 
 Signing touches the PKI folder (shared state, also changed by ``gateway pki``), so it runs in a thread,
-one request per authority at a time (:class:`gateway.adapters.revocation.checker.LocalAuthorities`).
+one request per authority at a time (:class:`gateway.demo.pki.local.LocalAuthorities`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 
-from gateway.adapters.revocation.checker import OCSP_RESPONSE_TYPE, LocalAuthorities, local_authorities
+from gateway.adapters.revocation.checker import OCSP_RESPONSE_TYPE
 from gateway.core.errors import NotFound
+from gateway.demo.pki.local import LocalAuthorities, local_authorities
 from gateway.demo.pki.profiles import AUTHORITY_KINDS, AuthorityKind
 from gateway.demo.pki.store import PkiDirectory
 
