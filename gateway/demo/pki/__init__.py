@@ -11,7 +11,6 @@ from gateway.demo.pki.profiles import (
     SIGNER_KINDS,
     AuthorityKind,
     CertificateKind,
-    SignerKind,
 )
 from gateway.demo.pki.records import CertificateRecord, IssuedCertificate
 from gateway.demo.pki.store import PkiDirectory
@@ -25,7 +24,6 @@ __all__ = [
     "CertificateRecord",
     "IssuedCertificate",
     "PkiDirectory",
-    "SignerKind",
     "TrustedListError",
     "build_trusted_list",
     "podpis_zp",

@@ -7,19 +7,21 @@ from typing import Literal, get_args
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from gateway.core.signature.model import SignerKind
 from gateway.core.xmldsig import der as _der
 from gateway.core.xmldsig.keys import PublicKey, key_usage, signing_key_usage
 
-SignerKind = Literal["sc", "qualified", "epuap", "cbtd"]
-"""The four kinds of signer certificate the gateway accepts."""
 AuthorityKind = Literal["sc", "qualified", "epuap", "cbtd", "tsl"]
 """The authorities of a demo PKI (``tsl`` signs the trusted list)."""
+AUTHORITY_KINDS: tuple[AuthorityKind, ...] = get_args(AuthorityKind)
 CertificateKind = Literal["sc", "qualified", "epuap", "cbtd", "tsl", "ocsp", "receipt"]
 """Every end-entity profile: the signer kinds, the trusted-list signer, the delegated OCSP responder
 and the gateway's receipt signer (issued by the customs CA, sc)."""
 
-SIGNER_KINDS: tuple[SignerKind, ...] = get_args(SignerKind)
-AUTHORITY_KINDS: tuple[AuthorityKind, ...] = get_args(AuthorityKind)
+#: the authorities that issue signer certificates, one per kind of signer the gateway accepts
+SIGNER_KINDS: tuple[AuthorityKind, ...] = tuple(
+    kind for kind in AUTHORITY_KINDS if kind in {k.value for k in SignerKind}
+)
 CERTIFICATE_KINDS: tuple[CertificateKind, ...] = get_args(CertificateKind)
 
 OID_QC_STATEMENTS = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
