@@ -26,8 +26,8 @@ from aiohttp.test_utils import TestServer
 from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.migrations import upgrade
 from gateway.adapters.storage.registry import Registry
-from gateway.bootstrap import create_app
 from gateway.channels.http import keys
+from gateway.channels.http.app import create_app
 from gateway.config import DatabaseSettings, Settings
 from gateway.demo.samplegen.registry import SAMPLE_PERSONS, seed_sample_registry
 from tests.support.signatures import PassThroughSignatures
@@ -191,7 +191,7 @@ class Gateway:
         return str(self.server.make_url("/")).rstrip("/")
 
     async def token(self, login: str | None = None) -> str:
-        accounts = self.app[keys.ACCOUNTS]
+        accounts = self.app[keys.SERVICES].account_store
         login = login or f"user-{uuid.uuid4().hex[:8]}@example.test"
         await accounts.add(login)
         return await accounts.issue_token(login)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from gateway.core.errors import ErrorDetail
@@ -156,37 +156,3 @@ class Receipt:
         """The id of the representation that allowed it; None where none was needed."""
         value = self.rights.get("representation") if self.rights else None
         return str(value) if value is not None else None
-
-    def as_dict(self) -> dict[str, object]:
-        verdict, envelope = self.verdict, self.verdict.envelope
-        ident = verdict.identification
-        result: dict[str, object] = {
-            "reference": self.reference,
-            "status": str(self.status),
-            "received_at": rfc3339(self.received_at),
-            "system": ident.system,
-            "message_type": ident.message_type,
-            "schema_version": ident.schema_version,
-            "message_id": envelope.message_id if envelope else None,
-            "digest": verdict.digest,
-            "signer": verdict.signer.as_dict() if verdict.signer else None,
-            "revocation": verdict.revocation.as_dict() if verdict.revocation else None,
-            "acting_for": envelope.acting_for if envelope else None,
-            "representation": self.representation,
-            "rights": dict(self.rights) if self.rights else None,
-            "route": verdict.route.as_dict() if verdict.route else None,
-            "warnings": list(verdict.warnings),
-        }
-        if envelope and envelope.lrn:
-            result["lrn"] = envelope.lrn
-        if envelope and envelope.arc:
-            result["arc"] = envelope.arc
-        if self.status is Status.REJECTED:
-            result["errors"] = [e.as_dict() for e in verdict.errors]
-        return result
-
-
-def rfc3339(moment: datetime) -> str:
-    """UTC with milliseconds and a Z, whatever zone ``moment`` is in; naive times are taken as UTC."""
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -8,6 +8,7 @@ them into ``application/problem+json``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -236,8 +237,11 @@ def error_classes() -> list[type[GatewayError]]:
     return sorted(found, key=lambda c: c.code)
 
 
+@functools.cache
+def _by_code() -> dict[str, type[GatewayError]]:
+    return {cls.code: cls for cls in error_classes()}
+
+
 def error_class_for(code: str) -> type[GatewayError]:
-    for cls in error_classes():
-        if cls.code == code:
-            return cls
-    raise KeyError(code)
+    """The class of a stable code (``KeyError`` for a code the tree does not have)."""
+    return _by_code()[code]

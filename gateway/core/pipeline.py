@@ -28,6 +28,7 @@ from gateway.core.signature.stage import SignatureStage, SignedContent
 from gateway.core.validation.catalog import Catalog, MessageSchema
 from gateway.core.validation.parsing import ParsedDocument, digest_of, parse
 from gateway.core.validation.xsd import Positions
+from gateway.core.verdicts import refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
     try:
         parsed = parse(body, checks.parsing)
     except DocumentRejected as refusal:
-        return _refused(known, refusal)
+        return refused(known, refusal)
     if (kind := checks.catalog.identify(parsed.root_qname)) is not None:
         known = replace(known, identification=Identification(*kind))
     try:
@@ -56,7 +57,7 @@ def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
         envelope = read_envelope(signed, schema)
         known = replace(known, envelope=envelope, application=read_content(signed, schema))
     except DocumentRejected as refusal:
-        return _refused(known, refusal)
+        return refused(known, refusal)
     if not schema.routed:
         return known
     return replace(known, route=Route.inbound(envelope.system, envelope.message_type))
@@ -126,7 +127,3 @@ def read_content(signed: SignedContent, schema: MessageSchema) -> Application | 
 
 def _identify(schema: MessageSchema) -> Identification:
     return Identification(schema.system, schema.message_type, schema.version)
-
-
-def _refused(known: Verdict, refusal: DocumentRejected) -> Verdict:
-    return replace(known, refusal=refusal.code, errors=refusal.errors, storable=refusal.store_rejected)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.receipt_signer import ReceiptSigner
-from gateway.adapters.storage.documents import translate_database_errors
+from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import IssuedReceipt
 from gateway.core.domain import Receipt, Verdict
 from gateway.core.receipts.document import ReceiptFacts, ReceiptKind, receipt_xml

@@ -14,6 +14,7 @@ from gateway.core.domain import Verdict
 from gateway.core.errors import DocumentRejected, ErrorDetail, SignerUnknown
 from gateway.core.registry.model import RegistryAnswer, SignerCredential
 from gateway.core.registry.rights import RightsTable, check_applicant, decide
+from gateway.core.verdicts import refused
 
 
 def credential_of(verdict: Verdict) -> SignerCredential | None:
@@ -36,7 +37,7 @@ def apply_rights(verdict: Verdict, answer: RegistryAnswer, table: RightsTable, a
         if verdict.application is not None and verdict.application.kind == "register":
             check_applicant(verdict.application, credential, answer)
     except DocumentRejected as refusal:
-        return replace(verdict, refusal=refusal.code, errors=refusal.errors, route=None)
+        return refused(verdict, refusal)
     person = decision.person or signer.person
     return replace(verdict, rights=decision, signer=replace(signer, person=person))
 

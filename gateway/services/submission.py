@@ -1,24 +1,21 @@
-"""The application service: checks a submission, asks the registry, stores it, wakes the relay.
+"""Submitting a document: its assessment (checks and rights), storing, waking the relay.
 
-The checks are CPU work (parsing and validating megabytes of XML), so they run in a thread pool
-and the event loop stays free for other requests.
+The same service runs behind every channel (REST, SEAP, the console).  Nothing is answered as
+received before its row is committed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
-from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 
 from gateway.adapters.metrics import Metrics
 from gateway.adapters.storage.documents import DocumentStore, StoreOutcome
 from gateway.core.domain import Receipt, Sender, Submission, Verdict
-from gateway.core.pipeline import Checks, check
-from gateway.services.rights import RightsCheck
+from gateway.core.verdicts import Resend, in_conflict, resend_of
+from gateway.services.assessment import Assessment
 
 
 class Outcome(Enum):
@@ -29,6 +26,12 @@ class Outcome(Enum):
     NOT_STORED = "not_stored"  # refused and not kept: unparseable or forbidden XML
     DRY_RUN = "dry_run"
 
+    @property
+    def refused(self) -> bool:
+        return self in REFUSED
+
+
+REFUSED = frozenset({Outcome.NOT_STORED, Outcome.REJECTED, Outcome.CONFLICT})
 
 _FROM_STORE = {
     StoreOutcome.NEW: Outcome.NEW,
@@ -41,44 +44,33 @@ _FROM_STORE = {
 @dataclass(frozen=True, slots=True)
 class Submitted:
     outcome: Outcome
+    #: the final verdict (for a dry run, with what a resend of a stored document would add)
     verdict: Verdict
+    #: the stored document's receipt (None when nothing was stored, and for dry runs)
     receipt: Receipt | None
     received_at: datetime
-    #: for dry runs: the stored document this one would duplicate or conflict with
-    duplicate_of: Receipt | None = None
 
 
-class Intake:
+class SubmissionService:
     def __init__(
         self,
-        checks: Checks,
-        rights: RightsCheck,
+        assessment: Assessment,
         store: DocumentStore,
-        executor: Executor | None,
         metrics: Metrics,
         on_committed: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._checks = checks
-        self._rights = rights
+        self._assessment = assessment
         self._store = store
-        self._executor = executor
         self._metrics = metrics
         self._on_committed = on_committed
         self._clock = clock
 
     async def submit(self, sender: Sender, body: bytes, *, dry_run: bool = False) -> Submitted:
         received_at = self._clock()
-        started = time.perf_counter()
-        verdict = await asyncio.get_running_loop().run_in_executor(
-            self._executor, check, body, received_at, self._checks
-        )
-        self._metrics.check_seconds.observe(time.perf_counter() - started)
-        self._metrics.document_bytes.observe(len(body))
-        verdict = await self._rights.apply(verdict, received_at)
+        verdict = await self._assessment.assess(body, received_at)
         if dry_run:
-            duplicate = await self._store.find_duplicate(sender, verdict)
-            return Submitted(Outcome.DRY_RUN, verdict, None, received_at, duplicate)
+            return Submitted(Outcome.DRY_RUN, await self._as_resend(sender, verdict), None, received_at)
         if not verdict.storable:
             self._count(verdict, Outcome.NOT_STORED)
             return Submitted(Outcome.NOT_STORED, verdict, None, received_at)
@@ -88,6 +80,18 @@ class Intake:
         if outcome is Outcome.NEW:
             self._on_committed()
         return Submitted(outcome, stored.receipt.verdict, stored.receipt, received_at)
+
+    async def _as_resend(self, sender: Sender, verdict: Verdict) -> Verdict:
+        """For a dry run: what storing would add, were a stored document to hold its identifier."""
+        if not verdict.accepted or verdict.envelope is None:
+            return verdict
+        original = await self._store.find_duplicate(sender, verdict)
+        if original is None:
+            return verdict
+        if resend_of(verdict, original) is Resend.CONFLICT:
+            return in_conflict(verdict, original.reference)
+        warning = f"DUPLICATE: the same document was stored as {original.reference}"
+        return replace(verdict, warnings=(*verdict.warnings, warning))
 
     def _count(self, verdict: Verdict, outcome: Outcome) -> None:
         self._metrics.documents.labels(

@@ -77,7 +77,7 @@ class World:
 async def world(empty_database_url: str) -> AsyncIterator[World]:
     settings = make_settings(empty_database_url, None, registry={"cache_seconds": 0.1})
     async for running in start_gateway(settings):
-        yield World(running, running.app[keys.REGISTRY])
+        yield World(running, running.app[keys.SERVICES].registry)
 
 
 def reason_of(answer: dict[str, Any]) -> str:
@@ -306,7 +306,7 @@ async def receipt_of(world: World, reference: str, token: str) -> etree._Element
 
 
 async def admin(world: World, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    accounts = world.gateway.app[keys.ACCOUNTS]
+    accounts = world.gateway.app[keys.SERVICES].account_store
     if "officer@example.test" not in {a.login for a in await accounts.list()}:
         await accounts.add("officer@example.test", role="operator")
     token = await accounts.issue_token("officer@example.test")

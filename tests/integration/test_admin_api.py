@@ -35,7 +35,7 @@ def new_nip() -> str:
 
 
 async def operator_token(gateway: Gateway) -> str:
-    accounts = gateway.app[keys.ACCOUNTS]
+    accounts = gateway.app[keys.SERVICES].account_store
     login = f"operator-{uuid.uuid4().hex[:8]}@uc.test"
     await accounts.add(login, role="operator")
     return await accounts.issue_token(login)
@@ -62,7 +62,7 @@ async def call(
 
 async def unused_certificate(gateway: Gateway) -> Path:
     """An SC certificate of samples/pki that no person of the test registry holds yet."""
-    async with gateway.app[keys.SESSIONS]() as session:
+    async with gateway.app[keys.SERVICES].sessions() as session:
         held = set((await session.scalars(select(Credential.fingerprint))).all())
     for pem in sorted((SAMPLES / "pki" / "sc" / "certs").glob("*.pem")):
         if pem.name.endswith(".key.pem"):

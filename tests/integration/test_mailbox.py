@@ -60,7 +60,7 @@ async def add_response(
         headers=headers,
         body=body if body is not None else f"<Answer id='{message_id}'/>".encode(),
     )
-    async with gateway.app[keys.SESSIONS]() as session, session.begin():
+    async with gateway.app[keys.SERVICES].sessions() as session, session.begin():
         session.add(response)
     return response.id
 
@@ -292,7 +292,7 @@ def fingerprint(role: str) -> str:
 @pytest.fixture
 async def agency(empty_database_url: str) -> AsyncIterator[Agency]:
     async for gateway in start_gateway(make_settings(empty_database_url, None)):
-        registry: Registry = gateway.app[keys.REGISTRY]
+        registry: Registry = gateway.app[keys.SERVICES].registry
         await registry.add_podmiot(
             name="Klient (TEST)", kind="company", identifiers=[("EORI", CLIENT), ("AKCR", CLIENT_EXCISE)]
         )

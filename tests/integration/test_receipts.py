@@ -242,7 +242,7 @@ async def test_the_receipt_certificate_is_published_and_receipts_follow_the_read
 
 async def test_operators_see_the_receipt_key_and_the_receipts_issued(gateway: Gateway) -> None:
     _, ready = await gateway.get("/readyz", None)
-    signer = gateway.app[keys.RECEIPTS].signer
+    signer = gateway.app[keys.SERVICES].receipts.signer
     assert ready["checks"]["receipts"] == {
         "ok": True,
         "certificate": signer.fingerprint,

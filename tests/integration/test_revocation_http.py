@@ -18,10 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from gateway.adapters.metrics import Metrics
 from gateway.adapters.revocation.checker import RevocationChecker
-from gateway.channels.http import keys
-from gateway.channels.http.routes import problems_middleware
+from gateway.channels.http.app import problems_middleware
 from gateway.core.signature.model import RevocationStatus, RevocationUnavailable
 from gateway.demo.pki import CertificateAuthority, PkiDirectory
 from gateway.demo.pki.routes import add_pki_routes
@@ -53,7 +51,6 @@ class PkiServer:
 async def server(tmp_path: Path) -> AsyncIterator[PkiServer]:
     folder = tmp_path / "pki"
     app = web.Application(middlewares=[problems_middleware])
-    app[keys.METRICS] = Metrics()
     add_pki_routes(app, PkiDirectory(folder))  # the folder is filled once the port is known
     runner = web.AppRunner(app)
     await runner.setup()

@@ -32,7 +32,7 @@ from gateway.adapters.receipt_signer import (
 )
 from gateway.channels.cli.main import main
 from gateway.config import ReceiptSettings
-from gateway.core.domain import Envelope, Identification, Receipt, Route, Signer, Status, Verdict, rfc3339
+from gateway.core.domain import Envelope, Identification, Receipt, Route, Signer, Status, Verdict
 from gateway.core.errors import ErrorDetail
 from gateway.core.receipts.document import RECEIPTS_NS, ReceiptFacts, ReceiptKind, receipt_xml
 from gateway.core.receipts.verify import Failure, ReceiptNotVerified, receipts_schema, verify_receipt
@@ -45,6 +45,7 @@ from gateway.core.registry.model import (
     Source,
 )
 from gateway.core.signature.model import RevocationEvidence, RevocationStatus
+from gateway.core.timefmt import rfc3339
 from gateway.core.xmldsig.keys import certificate_pem
 from gateway.demo.pki.store import PkiDirectory
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.storage import audit
-from gateway.adapters.storage.documents import translate_database_errors
+from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import Account, ApiToken
 from gateway.core.domain import Sender
 from gateway.core.errors import RegistryConflict, RegistryError, RegistryNotFound, Unauthenticated
@@ -58,18 +58,14 @@ class Accounts:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def authenticate(self, authorization: str | None) -> Sender:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated(
-                "send Authorization: Bearer <token> (tokens come from `gateway registry token`)"
-            )
+    async def authenticate(self, token: str) -> Sender:
+        """The active account the API token belongs to, or ``UNAUTHENTICATED``."""
         now = datetime.now(UTC)
         statement = (
             select(Account.id, Account.login, Account.role)
             .join(ApiToken, ApiToken.account_id == Account.id)
             .where(
-                ApiToken.token_hash == hash_token(token.strip()),
+                ApiToken.token_hash == hash_token(token),
                 ApiToken.revoked_at.is_(None),
                 or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
                 Account.status == "active",

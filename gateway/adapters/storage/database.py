@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
@@ -50,3 +50,9 @@ def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Returns when the database answers; raises what the driver raises when it does not."""
+    async with sessions() as session:
+        await session.execute(text("SELECT 1"))

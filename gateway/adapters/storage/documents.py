@@ -8,17 +8,18 @@ resends cannot both become new documents.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.adapters.storage.access import readable_condition
+from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import Application as ApplicationRow
 from gateway.adapters.storage.tables import Document, OutboxEntry, Payload, Response
 from gateway.core.domain import (
@@ -31,13 +32,13 @@ from gateway.core.domain import (
     Status,
     Submission,
     Verdict,
-    rfc3339,
 )
-from gateway.core.errors import DuplicateConflict, ErrorDetail, Unavailable
+from gateway.core.errors import ErrorDetail, Unavailable
+from gateway.core.registry.access import Readers
 from gateway.core.registry.applications import application_as_dict
 from gateway.core.signature.model import RevocationEvidence
-
-UNREACHABLE = "the database is not reachable; nothing was accepted, try again"
+from gateway.core.timefmt import rfc3339
+from gateway.core.verdicts import Resend, in_conflict, resend_of
 
 
 class StoreOutcome(Enum):
@@ -63,8 +64,8 @@ class StoredDocument:
 
 @dataclass(frozen=True, slots=True)
 class DocumentQuery:
-    #: which documents the asking account may read (gateway/adapters/storage/access.py)
-    readable: ColumnElement[bool]
+    #: which documents the asking account may read
+    readers: Readers
     acting_for: str | None = None
     system: str | None = None
     status: str | None = None
@@ -98,21 +99,6 @@ def outbox_headers(reference: str, verdict: Verdict) -> dict[str, str]:
     return {k: v for k, v in headers.items() if v is not None}
 
 
-@asynccontextmanager
-async def translate_database_errors() -> AsyncIterator[None]:
-    """The database being away is the client's ``UNAVAILABLE``; nothing was accepted."""
-    try:
-        yield
-    except IntegrityError:
-        raise
-    except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
-        raise Unavailable(UNREACHABLE) from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise Unavailable(UNREACHABLE) from exc
-        raise
-
-
 class DocumentStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -130,9 +116,9 @@ class DocumentStore:
                     existing = await self._by_dedup_key(key)
                     if existing is None:
                         continue  # the other insert rolled back; this one may now go in
-                    if existing.verdict.digest == verdict.digest:
+                    if resend_of(verdict, existing) is Resend.DUPLICATE:
                         return Stored(StoreOutcome.DUPLICATE, existing)
-                    conflict = conflict_verdict(verdict, existing.reference)
+                    conflict = in_conflict(verdict, existing.reference)
                     return Stored(StoreOutcome.CONFLICT, await self._insert(submission, conflict, None))
             raise Unavailable("could not store the document; try again")
 
@@ -160,7 +146,7 @@ class DocumentStore:
             return StoredDocument(receipt, document.sender_account_id, document.podmiot_id)
 
     async def list(self, query: DocumentQuery) -> list[Receipt]:
-        conditions: list[Any] = [query.readable]
+        conditions: list[Any] = [readable_condition(query.readers)]
         if query.acting_for:
             conditions.append(Document.acting_for == query.acting_for)
         if query.system:
@@ -256,20 +242,6 @@ def status_on_receipt(verdict: Verdict) -> Status:
     if not verdict.accepted:
         return Status.REJECTED
     return Status.PENDING if verdict.application is not None else Status.ACCEPTED
-
-
-def conflict_verdict(verdict: Verdict, original: str) -> Verdict:
-    assert verdict.envelope is not None
-    message = (
-        f"message identifier {verdict.envelope.message_id} was already used by this sender for other "
-        f"content (document {original})"
-    )
-    return replace(
-        verdict,
-        refusal=DuplicateConflict.code,
-        errors=(ErrorDetail(DuplicateConflict.code, message, None, None, None),),
-        route=None,
-    )
 
 
 def receipt_of(document: Document) -> Receipt:

@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, case, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.adapters.storage.access import not_readable
-from gateway.adapters.storage.documents import translate_database_errors
+from gateway.adapters.storage.access import readable_condition
+from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import Document, Response
-from gateway.core.domain import rfc3339
 from gateway.core.errors import NotFound
+from gateway.core.registry.access import Readers, not_readable
+from gateway.core.timefmt import rfc3339
 
 RESPONSE_CONTENT_TYPE = "application/xml"
 #: the largest id a BIGINT holds: a larger one names no response (and must not reach the database)
@@ -42,8 +43,8 @@ class MailboxState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MailboxQuery:
-    #: which documents the asking account may read (gateway/adapters/storage/access.py)
-    readable: ColumnElement[bool]
+    #: which documents the asking account may read
+    readers: Readers
     #: the document the responses answer
     reference: str | None = None
     acting_for: str | None = None
@@ -120,7 +121,7 @@ def responses_with_documents() -> Select[Any]:
 
 def page_statement(query: MailboxQuery) -> Select[Any]:
     """One row more than ``limit``, which tells whether there is a next page."""
-    conditions: list[ColumnElement[bool]] = [query.readable]
+    conditions: list[ColumnElement[bool]] = [readable_condition(query.readers)]
     if query.reference is not None:
         conditions.append(Response.reference == query.reference)
     if query.acting_for is not None:
@@ -157,7 +158,7 @@ class Mailbox:
         """
         async with translate_database_errors(), self._sessions() as session, session.begin():
             if query.reference is not None:
-                await self._check_readable(session, query.reference, query.readable)
+                await self._check_readable(session, query.reference, readable_condition(query.readers))
             rows = (await session.execute(page_statement(query))).all()
             shown = rows[: query.limit]
             marked = await self._mark_read(session, [row.id for row in shown if row.read_at is None], now)
@@ -166,7 +167,7 @@ class Mailbox:
         next_cursor = str(items[-1].id) if has_next and query.state is MailboxState.ALL else None
         return MailboxPage(items, has_next, next_cursor)
 
-    async def get(self, response_id: int, readable: ColumnElement[bool], now: datetime) -> MailboxItem:
+    async def get(self, response_id: int, readers: Readers, now: datetime) -> MailboxItem:
         """One response, marked read at ``now`` if it was unread.
 
         ``NotFound`` when there is no such response, ``Forbidden`` when the account may not read
@@ -176,7 +177,7 @@ class Mailbox:
             raise NotFound(f"no response {response_id}")
         statement = (
             responses_with_documents()
-            .add_columns(readable_flag(readable).label("readable"))
+            .add_columns(readable_flag(readable_condition(readers)).label("readable"))
             .where(Response.id == response_id)
             .with_for_update(of=Response)
         )

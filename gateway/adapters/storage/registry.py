@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.storage import audit
-from gateway.adapters.storage.access import extended_grants
-from gateway.adapters.storage.documents import translate_database_errors
+from gateway.adapters.storage.access import held
+from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import (
     Account,
     Credential,
@@ -42,6 +42,7 @@ from gateway.core.errors import (
     RegistryNotFound,
 )
 from gateway.core.passwords import hash_secret, verify_secret
+from gateway.core.registry.access import extended_grants
 from gateway.core.registry.applications import application_from_dict
 from gateway.core.registry.model import (
     DATA_SOURCES,
@@ -662,7 +663,7 @@ class Registry:
                         .order_by(Representation.podmiot_id, Representation.id)
                     )
                 ).all()
-                readable = {g.podmiot_id for g in extended_grants(rows, at)}
+                readable = {g.podmiot_id for g in extended_grants(held(rows), at)}
                 by_podmiot: dict[int, list[Representation]] = {}
                 for row in rows:
                     by_podmiot.setdefault(row.podmiot_id, []).append(row)

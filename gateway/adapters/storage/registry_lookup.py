@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.adapters.storage.documents import translate_database_errors
+from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import (
     Credential,
     Person,

@@ -25,6 +25,7 @@ from gateway.core.domain import Verdict
 from gateway.core.errors import GatewayError
 from gateway.core.registry.rights import RightsTableError
 from gateway.core.validation.catalog import CatalogError
+from gateway.core.verdicts import verdict_json
 
 log = logging.getLogger("gateway")
 
@@ -177,7 +178,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve_worker(settings: Settings, index: int) -> None:
-    from gateway.bootstrap import create_app
+    from gateway.channels.http.app import create_app
 
     logging.basicConfig(
         level=logging.INFO, format=f"%(asctime)s [w{index}] %(levelname)s %(name)s: %(message)s"
@@ -197,28 +198,11 @@ def _serve_worker(settings: Settings, index: int) -> None:
 
 async def _checked_with_rights(paths: Sequence[Path], settings: Settings) -> list[Verdict]:
     """The full offline verdicts, the rights included (asked of the configured database)."""
-    from gateway.adapters.storage.database import create_engine, session_factory
-    from gateway.adapters.storage.registry_lookup import RegistryLookup
-    from gateway.bootstrap import build_checks
-    from gateway.core.pipeline import check
-    from gateway.core.registry.rights import load_rights_table
-    from gateway.services.rights import RightsCheck
+    from gateway.bootstrap import assessing
 
-    checks = await asyncio.to_thread(build_checks, settings)
-    if settings.database.migrate_on_start:
-        from gateway.adapters.storage.migrations import upgrade
-
-        await asyncio.to_thread(upgrade, settings.database.url)
-    engine = create_engine(settings.database)
-    try:
-        rights = RightsCheck(
-            load_rights_table(settings.registry.rights_table),
-            RegistryLookup(session_factory(engine), cache_seconds=0),
-        )
+    async with assessing(settings) as assessment:
         now = datetime.now(UTC)
-        return [await rights.apply(check(path.read_bytes(), now, checks), now) for path in paths]
-    finally:
-        await engine.dispose()
+        return [await assessment.assess(path.read_bytes(), now) for path in paths]
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
@@ -226,28 +210,10 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     failures = 0
     for path, verdict in zip(args.files, verdicts, strict=True):
         failures += not verdict.accepted
-        envelope = verdict.envelope
         if args.json:
+            status = "accepted" if verdict.accepted else "rejected"
             print(
-                json.dumps(
-                    {
-                        "file": str(path),
-                        "status": "accepted" if verdict.accepted else "rejected",
-                        "code": verdict.refusal,
-                        "system": verdict.identification.system,
-                        "message_type": verdict.identification.message_type,
-                        "schema_version": verdict.identification.schema_version,
-                        "message_id": envelope.message_id if envelope else None,
-                        "acting_for": envelope.acting_for if envelope else None,
-                        "signer": verdict.signer.as_dict() if verdict.signer else None,
-                        "revocation": verdict.revocation.as_dict() if verdict.revocation else None,
-                        "rights": verdict.rights.as_dict() if verdict.rights else None,
-                        "digest": verdict.digest,
-                        "warnings": list(verdict.warnings),
-                        "errors": [e.as_dict() for e in verdict.errors],
-                    },
-                    ensure_ascii=False,
-                )
+                json.dumps({"file": str(path), "status": status, **verdict_json(verdict)}, ensure_ascii=False)
             )
             continue
         kind = f"{verdict.identification.system or '-'} {verdict.identification.message_type or '-'}"

@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from gateway.channels.http import keys
-from gateway.channels.http.routes import authenticate, read_body
+from gateway.channels.http.requests import caller, read_body, services
 from gateway.channels.operations import OPERATIONS, Operation
 from gateway.core.errors import BadRequest, Forbidden, UnsupportedMediaType
 
@@ -29,13 +28,12 @@ def add_admin_routes(app: web.Application) -> None:
 
 def _handler(operation: Operation) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
-        sender = await authenticate(request)
+        sender = await caller(request)
         if not sender.operator:
             raise Forbidden("the registry administration API needs the token of an operator's account")
         params = operation.parse(await _raw_params(operation, request))
-        result = await operation.run(
-            request.app[keys.REGISTRY], request.app[keys.ACCOUNTS], sender.login, params
-        )
+        running = services(request)
+        result = await operation.run(running.registry, running.account_store, sender.login, params)
         return web.json_response(result, status=operation.status)
 
     handle.__name__ = "admin_" + "_".join(operation.command).replace("-", "_")
@@ -50,8 +48,7 @@ async def _raw_params(operation: Operation, request: web.Request) -> dict[str, o
         if request.content_type != operation.media_type:
             given = request.content_type or "(none)"
             raise UnsupportedMediaType(f"Content-Type {given} is not accepted; send {operation.media_type}")
-        limit = request.app[keys.SETTINGS].server.max_body_bytes
-        raw[body_params[0].name] = await read_body(request, limit)
+        raw[body_params[0].name] = await read_body(request)
     elif request.method in ("GET", "DELETE"):
         for name in request.query:
             param = next((p for p in operation.params if p.name == name), None)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from gateway.core.domain import Verdict
 from gateway.core.errors import ErrorDetail, GatewayError, error_class_for
+from gateway.services.submission import Outcome, Submitted
 
 PROBLEM_TYPE_BASE = "urn:customs-gateway:error:"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -53,6 +54,14 @@ def error_response(error: GatewayError, reference: str | None = None) -> web.Res
         reference=reference,
         retry_after=error.retry_after,
     )
+
+
+def submission_status(submitted: Submitted) -> int:
+    """The HTTP status of a submission's answer, JSON or receipt alike."""
+    if submitted.outcome.refused:
+        assert submitted.verdict.refusal is not None
+        return error_class_for(submitted.verdict.refusal).status
+    return 202 if submitted.outcome is Outcome.NEW else 200
 
 
 def refusal_response(verdict: Verdict, reference: str | None) -> web.Response:

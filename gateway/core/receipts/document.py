@@ -14,7 +14,8 @@ from enum import StrEnum
 from lxml import etree
 
 from gateway.config import PROJECT_ROOT
-from gateway.core.domain import Receipt, Status, Verdict, inbound_queue, rfc3339
+from gateway.core.domain import Receipt, Status, Verdict, inbound_queue
+from gateway.core.timefmt import rfc3339
 
 RECEIPTS_NS = "urn:customs-gateway:receipts:1"
 RECEIPTS_VERSION = "1.0"
