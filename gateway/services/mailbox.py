@@ -8,16 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.adapters.storage.access import ReadRules
-from gateway.adapters.storage.mailbox import (
-    MAX_RESPONSE_ID,
-    Mailbox,
-    MailboxItem,
-    MailboxPage,
-    MailboxQuery,
-    MailboxState,
-)
+from gateway.adapters.storage.mailbox import Mailbox, MailboxQuery
 from gateway.core.domain import SYSTEMS, Sender
 from gateway.core.errors import BadRequest
+from gateway.core.mailbox import MAX_RESPONSE_ID, MailboxItem, MailboxPage, MailboxState
 from gateway.core.paging import DEFAULT_PAGE, check_limit
 
 

@@ -12,11 +12,9 @@ IMMEDIATE``, gateway/adapters/storage/database.py), so there the pollers simply 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, case, false, func, select, true, update
@@ -26,19 +24,8 @@ from gateway.adapters.storage.access import readable_condition
 from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import Document, Response
 from gateway.core.errors import NotFound
+from gateway.core.mailbox import MAX_RESPONSE_ID, MailboxItem, MailboxPage, MailboxState
 from gateway.core.registry.access import Readers, not_readable
-from gateway.core.timefmt import rfc3339
-
-RESPONSE_CONTENT_TYPE = "application/xml"
-#: the largest id a BIGINT holds: a larger one names no response (and must not reach the database)
-MAX_RESPONSE_ID = 2**63 - 1
-
-
-class MailboxState(StrEnum):
-    #: unread responses, oldest first; what a poller asks for
-    UNREAD = "unread"
-    #: every response, in arrival order, paged with a cursor
-    ALL = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,51 +40,6 @@ class MailboxQuery:
     #: ``state=all`` only: the id of the last response of the previous page
     after: int | None = None
     limit: int = 50
-
-
-@dataclass(frozen=True, slots=True)
-class MailboxItem:
-    id: int
-    reference: str
-    message_id: str
-    system: str | None
-    message_type: str | None
-    received_at: datetime
-    #: when it was first read: by this call when ``first_read``
-    read_at: datetime
-    first_read: bool
-    headers: dict[str, Any]
-    body: bytes
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "reference": self.reference,
-            "message_id": self.message_id,
-            "system": self.system,
-            "message_type": self.message_type,
-            "received_at": rfc3339(self.received_at),
-            "read_at": rfc3339(self.read_at),
-            "first_read": self.first_read,
-            "headers": self.headers,
-            "content_type": RESPONSE_CONTENT_TYPE,
-            "body_base64": base64.b64encode(self.body).decode("ascii"),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class MailboxPage:
-    items: tuple[MailboxItem, ...]
-    has_next: bool
-    #: ``state=all``: the ``after`` of the next page, when there is one
-    next_cursor: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "items": [item.as_dict() for item in self.items],
-            "has_next": self.has_next,
-            "next_cursor": self.next_cursor,
-        }
 
 
 def response_system() -> ColumnElement[str | None]:

@@ -6,9 +6,9 @@ import uuid
 
 from aiohttp import web
 
-from gateway.adapters.storage.mailbox import RESPONSE_CONTENT_TYPE, MailboxState
 from gateway.channels.http.requests import caller, services
 from gateway.core.errors import BadRequest, NotFound
+from gateway.core.mailbox import RESPONSE_CONTENT_TYPE, MailboxState
 from gateway.core.paging import DEFAULT_PAGE
 from gateway.services.mailbox import MailboxRequest
 
