@@ -11,10 +11,20 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, get_type_hints
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def packaged(*parts: str) -> Path:
+    """A data file shipped inside the package (the schema catalog, the rights table, the receipts'
+    schema), wherever the package is installed."""
+    return Path(str(files("gateway").joinpath("schemas", *parts)))
+
+
+DEFAULT_CATALOG = packaged("sxml")
+DEFAULT_RIGHTS_TABLE = packaged("rights.toml")
+
 
 
 class ConfigError(Exception):
@@ -64,7 +74,7 @@ class ParsingSettings:
 
 @dataclass(frozen=True, slots=True)
 class CatalogSettings:
-    paths: tuple[Path, ...] = (PROJECT_ROOT / "schemas" / "sxml",)
+    paths: tuple[Path, ...] = (DEFAULT_CATALOG,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +109,7 @@ class RegistrySettings:
     """The e-Klient SC registry and the rights check (docs/registry.md)."""
 
     #: which message types need which rights
-    rights_table: Path = PROJECT_ROOT / "schemas" / "rights.toml"
+    rights_table: Path = DEFAULT_RIGHTS_TABLE
     #: how often other processes' registry changes are looked for; 0 turns the rights cache off
     cache_seconds: float = 1.0
     cache_size: int = 10_000

@@ -117,7 +117,7 @@ async def test_agency_employee_with_basic_rights_for_a_client(world: World) -> N
     }
     assert receipt["signer"]["person"] == anna, "a registered signer is shown by ID SISC"
 
-    # invalidation needs extended rights (schemas/rights.toml)
+    # invalidation needs extended rights (gateway/schemas/rights.toml)
     status, problem = await world.send(token, "CC514C", CLIENT, "sc-agent")
     assert (status, problem["code"], reason_of(problem)) == (403, "RIGHTS_DENIED", "basic-not-extended")
 

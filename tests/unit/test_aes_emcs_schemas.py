@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from gateway.config import ParsingSettings
+from gateway.config import ParsingSettings, packaged
 from gateway.core.errors import ErrorDetail, SchemaNotInbound, SystemLegacyChannel
 from gateway.core.validation.catalog import Catalog, Direction, MessageSchema, load_catalog, load_manifest
 from gateway.core.validation.parsing import parse
@@ -20,7 +20,7 @@ from gateway.demo.samplegen import aes, emcspl2
 from gateway.demo.samplegen.model import Builder, SampleParams
 
 ROOT = Path(__file__).resolve().parents[2]
-SXML = ROOT / "schemas" / "sxml"
+SXML = packaged("sxml")
 AES_MANIFEST = SXML / "aes" / "1.0" / "manifest.toml"
 EMCS_MANIFEST = SXML / "emcspl2" / "1.0" / "manifest.toml"
 LEGACY = SXML / "legacy.toml"
@@ -63,7 +63,7 @@ def params_for(message_type: str, **changes: Any) -> SampleParams:
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    # Only our own manifests and the legacy file: other sets under schemas/sxml are not ours to test.
+    # Only our own manifests and the legacy file: other sets under gateway/schemas/sxml are not ours to test.
     return load_catalog([AES_MANIFEST, EMCS_MANIFEST, LEGACY])
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gateway.config import ParsingSettings
+from gateway.config import ParsingSettings, packaged
 from gateway.core.errors import ErrorDetail
 from gateway.core.registry.applications import application_as_dict, application_from_dict, read_application
 from gateway.core.registry.model import (
@@ -28,7 +28,7 @@ from gateway.demo.samplegen.signing import strip_signature
 from gateway.demo.samplegen.szprot import build_application
 
 ROOT = Path(__file__).resolve().parents[2]
-SXML = ROOT / "schemas" / "sxml"
+SXML = packaged("sxml")
 MANIFEST = SXML / "szprot" / "1.0" / "manifest.toml"
 CORPUS = ROOT / "samples" / "valid" / "SZPROT"
 NS = "urn:customs-gateway:sxml:szprot:1"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from gateway.config import (
-    PROJECT_ROOT,
     ConfigError,
     ParsingSettings,
     Settings,
     load_settings,
+    packaged,
 )
 
 
@@ -32,7 +32,7 @@ def test_defaults_without_file_or_environment() -> None:
     assert settings.server.port == 8080
     assert settings.server.max_body_bytes == 15 * 1024 * 1024
     assert settings.amqp.enabled is True
-    assert settings.catalog.paths == (PROJECT_ROOT / "schemas" / "sxml",)
+    assert settings.catalog.paths == (packaged("sxml"),)
     assert isinstance(settings.parsing, ParsingSettings)
 
 

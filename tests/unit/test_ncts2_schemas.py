@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gateway.config import ParsingSettings
+from gateway.config import ParsingSettings, packaged
 from gateway.core.errors import ErrorDetail, SchemaNotInbound, SchemaVersionInactive
 from gateway.core.validation.catalog import Direction, MessageSchema, load_catalog, load_manifest
 from gateway.core.validation.parsing import parse
@@ -19,7 +19,7 @@ from gateway.demo.samplegen.model import SampleParams
 from gateway.demo.samplegen.ncts2 import BUILDERS, BUILDERS_0_9, NS, NS_0_9, check_digit, mrn_for
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = ROOT / "schemas" / "sxml" / "ncts2"
+SETS = packaged("sxml") / "ncts2"
 SAMPLES = ROOT / "samples"
 INBOUND = ("CC015C", "CC013C", "CC014C", "CC170C", "CC007C", "CC044C")
 OUTBOUND = ("CC028C", "CC029C", "CC056C", "CC928C")

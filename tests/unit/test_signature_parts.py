@@ -17,7 +17,7 @@ from lxml import etree
 
 from gateway.adapters.trust_setup import SignatureSetupError
 from gateway.bootstrap import configured_signature_stage
-from gateway.config import ParsingSettings, SignatureSettings
+from gateway.config import ParsingSettings, SignatureSettings, packaged
 from gateway.core.errors import (
     CertRevoked,
     CertUntrusted,
@@ -122,7 +122,7 @@ def test_a_signature_on_a_child_is_outside_the_profile() -> None:
 @pytest.fixture(scope="module")
 def stage_and_schema() -> tuple[object, object]:
     stage = configured_signature_stage(SignatureSettings(pki_dir=SAMPLE_PKI))
-    catalog = load_catalog([ROOT / "schemas" / "sxml"])
+    catalog = load_catalog([packaged("sxml")])
     schema = catalog.resolve("{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW)
     return stage, schema
 
@@ -172,7 +172,7 @@ def test_a_tampered_trusted_list_is_a_start_up_error(tmp_path: Path) -> None:
 
 def test_no_anchor_means_untrusted() -> None:
     stage = configured_signature_stage(SignatureSettings())
-    catalog = load_catalog([ROOT / "schemas" / "sxml"])
+    catalog = load_catalog([packaged("sxml")])
     schema = catalog.resolve("{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW)
     with pytest.raises(CertUntrusted):
         stage.verify(parse(sign_sample(build("CC015C", SampleParams())), ParsingSettings()), schema, NOW)
@@ -229,7 +229,7 @@ def pki_copy(tmp_path: Path) -> Path:
 
 
 def _verdict_code(stage: XadesVerification, body: bytes) -> str | None:
-    schema = load_catalog([ROOT / "schemas" / "sxml"]).resolve(
+    schema = load_catalog([packaged("sxml")]).resolve(
         "{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW
     )
     try:
@@ -411,7 +411,7 @@ def test_every_certificate_below_the_anchor_is_checked(tmp_path: Path, revoked: 
     body = sign_xades(
         build("CC015C", SampleParams()), leaf_key, leaf, signing_time=datetime.now(UTC), chain=[middle]
     )
-    schema = load_catalog([ROOT / "schemas" / "sxml"]).resolve(
+    schema = load_catalog([packaged("sxml")]).resolve(
         "{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW
     )
     parsed = parse(body, ParsingSettings())

@@ -1,4 +1,4 @@
-"""The UPO and NPP as XML (schemas/receipts/1.0/receipts.xsd), built from what the checks decided.
+"""The UPO and NPP as XML (gateway/schemas/receipts/1.0/receipts.xsd), built from what the checks decided.
 
 Pure: no clock, no key, no I/O.  The same verdict gives the same bytes, which the signer then signs.
 """
@@ -13,13 +13,13 @@ from enum import StrEnum
 
 from lxml import etree
 
-from gateway.config import PROJECT_ROOT
+from gateway.config import packaged
 from gateway.core.domain import Receipt, Status, Verdict, inbound_queue
 from gateway.core.timefmt import rfc3339
 
 RECEIPTS_NS = "urn:customs-gateway:receipts:1"
 RECEIPTS_VERSION = "1.0"
-RECEIPTS_SCHEMA = PROJECT_ROOT / "schemas" / "receipts" / RECEIPTS_VERSION / "receipts.xsd"
+RECEIPTS_SCHEMA = packaged("receipts", RECEIPTS_VERSION, "receipts.xsd")
 #: characters XML 1.0 cannot carry; an error message may quote them from a broken document
 _NOT_XML_CHARS = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

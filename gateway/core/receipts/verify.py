@@ -1,6 +1,6 @@
 """Offline verification of a receipt: what ``gateway upo verify`` runs.
 
-The receipt must be valid under schemas/receipts, carry one XAdES signature of the gateway's profile
+The receipt must be valid under gateway/schemas/receipts, carry one XAdES signature of the gateway's profile
 made by a pinned certificate that was valid when it signed, and, given the document it answers,
 state that document's SHA-256.  Everything reported is read from the tree the signature verified,
 never from the bytes around it.

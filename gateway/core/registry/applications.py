@@ -1,7 +1,7 @@
 """Registration applications (target system SZPROT): the verified message read into an
 :class:`~gateway.core.registry.model.Application`, and that value to and from JSON.
 
-Pure: no I/O.  The message has passed its schema (``schemas/sxml/szprot/1.0``) before it is read,
+Pure: no I/O.  The message has passed its schema (``gateway/schemas/sxml/szprot/1.0``) before it is read,
 so the reader relies on its structure: the root is qualified, every child unqualified, and an
 optional part missing from the XML is ``None`` (or ``()``) in the value.  Only the root's own
 children named below are read: the enveloped ``ds:Signature`` (namespace-qualified) is never

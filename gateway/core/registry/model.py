@@ -17,7 +17,7 @@ class Scope(StrEnum):
 
 
 class Requirement(StrEnum):
-    """What a message type asks of its signer (the table is ``schemas/sxml/rights.toml``)."""
+    """What a message type asks of its signer (the table is ``gateway/schemas/rights.toml``)."""
 
     #: any verified signer (registration applications: the applicant need not be registered yet)
     SIGNER = "signer"

@@ -2,7 +2,7 @@
 
 A pure function over the verified envelope, the signer's credential and the registry's answer
 (:class:`RegistryAnswer`, one query): it can be unit-tested without a database or an event loop.
-What each message type asks for is data (``schemas/rights.toml``), not code.
+What each message type asks for is data (``gateway/schemas/rights.toml``), not code.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sample AES (export) messages, valid against ``schemas/sxml/aes/1.0``.
+"""Sample AES (export) messages, valid against ``gateway/schemas/sxml/aes/1.0``.
 
 Every builder is deterministic for the same :class:`SampleParams` (``random.Random(params.seed)``) and
 returns UTF-8 bytes with an XML declaration and one element per line. ``params.reference`` is the LRN

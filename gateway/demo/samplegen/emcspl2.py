@@ -1,4 +1,4 @@
-"""Sample EMCS PL2 messages, valid against ``schemas/sxml/emcspl2/1.0``.
+"""Sample EMCS PL2 messages, valid against ``gateway/schemas/sxml/emcspl2/1.0``.
 
 Every builder is deterministic for the same :class:`SampleParams` (``random.Random(params.seed)``) and
 returns UTF-8 bytes with an XML declaration and one element per line.

@@ -1,4 +1,5 @@
-"""Sample NCTS2 (transit) messages, valid against ``schemas/sxml/ncts2/1.0`` (and ``0.9`` for the old CC015C).
+"""Sample NCTS2 (transit) messages, valid against ``gateway/schemas/sxml/ncts2/1.0`` (and ``0.9``
+for the old CC015C).
 
 Every builder is deterministic for the same :class:`SampleParams` (``random.Random(params.seed)``) and
 returns UTF-8 bytes with an XML declaration and one element per line.

@@ -15,11 +15,11 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from gateway.config import PROJECT_ROOT
 from gateway.core.xmldsig.keys import PrivateKey
 from gateway.core.xmldsig.signing import podpis_zp, sign_xades
 
-SAMPLE_PKI = PROJECT_ROOT / "samples" / "pki"
+#: the committed test PKI of the project's samples (TEST KEYS)
+SAMPLE_PKI = Path(__file__).resolve().parents[3] / "samples" / "pki"
 #: the samples are signed at a fixed moment, so that rebuilding them changes no byte
 SAMPLES_SIGNED_AT = datetime(2026, 11, 2, 9, 31, tzinfo=UTC)
 #: the person the ePUAP seal vouches for in the samples' trusted-profile signatures

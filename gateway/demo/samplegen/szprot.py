@@ -1,4 +1,4 @@
-"""Sample SZPROT messages (registration applications), valid against ``schemas/sxml/szprot/1.0``.
+"""Sample SZPROT messages (registration applications), valid against ``gateway/schemas/sxml/szprot/1.0``.
 
 A message is written from the :class:`~gateway.core.registry.model.Application` it is to make
 (:func:`build_application`): reading the message back
