@@ -27,13 +27,14 @@ async def take_mailbox(request: web.Request) -> web.StreamResponse:
     state = query.get("state") or MailboxState.UNREAD
     if state not in {s.value for s in MailboxState}:
         raise BadRequest(f"state must be one of {', '.join(s.value for s in MailboxState)}")
+    limit = count(query.get("limit"), "limit")
     wanted = MailboxRequest(
         reference=document_reference(query.get("reference")),
         acting_for=query.get("acting_for") or None,
         system=query.get("system") or None,
         state=MailboxState(state),
         after=count(query.get("after"), "after"),
-        limit=count(query.get("limit"), "limit") or DEFAULT_PAGE,
+        limit=DEFAULT_PAGE if limit is None else limit,
     )
     page = await services(request).mailbox.take(sender, wanted)
     return web.json_response(page.as_dict(), headers=NOT_CACHED)
