@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from gateway.adapters.storage.database import create_engine, session_factory
-from gateway.adapters.storage.migrations import upgrade
-from gateway.adapters.storage.registry import Registry
+from gateway.bootstrap import administering
 from gateway.channels.cli.common import parse_size, redact, run_async
 from gateway.config import Settings
 from gateway.demo.samplegen import SampleParams, build_sized
@@ -57,13 +54,8 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _registry(args: argparse.Namespace, settings: Settings) -> int:
     async def load() -> int:
-        if settings.database.migrate_on_start:
-            await asyncio.to_thread(upgrade, settings.database.url)
-        engine = create_engine(settings.database)
-        try:
-            await seed_sample_registry(Registry(session_factory(engine)))
-        finally:
-            await engine.dispose()
+        async with administering(settings) as administration:
+            await seed_sample_registry(administration)
         print(f"the samples' registry is loaded ({redact(settings.database.url)})")
         return 0
 
