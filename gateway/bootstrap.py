@@ -14,8 +14,11 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.broker.broker import Broker
@@ -23,9 +26,9 @@ from gateway.adapters.broker.relay import OutboxRelay
 from gateway.adapters.broker.responses import ResponseConsumer
 from gateway.adapters.broker.topology import QUEUES
 from gateway.adapters.metrics import Metrics
-from gateway.adapters.receipt_signer import load_receipt_signer
+from gateway.adapters.receipt_signer import DEMO_CERTIFICATE, load_receipt_signer
 from gateway.adapters.storage.access import ReadRules
-from gateway.adapters.storage.database import create_engine, session_factory
+from gateway.adapters.storage.database import create_engine, is_sqlite, session_factory
 from gateway.adapters.storage.documents import DocumentStore
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
@@ -36,8 +39,8 @@ from gateway.adapters.storage.registry.persons import PersonStore
 from gateway.adapters.storage.registry.podmioty import PodmiotStore
 from gateway.adapters.storage.registry.representations import RepresentationStore
 from gateway.adapters.storage.registry_lookup import RegistryLookup
-from gateway.adapters.trust_setup import build_signature_stage
-from gateway.config import Settings, SignatureSettings
+from gateway.adapters.trust_setup import SignatureSetupError, build_signature_stage
+from gateway.config import DatabaseSettings, ReceiptSettings, Settings, SignatureSettings
 from gateway.core.domain import INBOUND_EXCHANGE, REGISTRY_SYSTEM, SYSTEMS, inbound_queue
 from gateway.core.pipeline import CONTENT_READERS, Checks
 from gateway.core.registry.rights import load_rights_table
@@ -269,3 +272,38 @@ async def _background(coroutine: Coroutine[Any, Any, None], name: str) -> AsyncI
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+# --- for the commands: what ``gateway ...`` needs of the adapters, so that the channels import none
+
+#: what the database adapter raises when a command cannot use the database (told as "database: ...")
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
+#: what building the signature stage raises for trust settings it cannot use
+SETUP_ERRORS: tuple[type[Exception], ...] = (SignatureSetupError,)
+
+
+def upgrade_database(settings: DatabaseSettings) -> None:
+    """Applies the schema migrations."""
+    upgrade(settings.url)
+
+
+def relays_outbox(settings: Settings, worker: int) -> bool:
+    """Whether worker ``worker`` of ``gateway serve --workers N`` relays the outbox.  On SQLite one
+    process relays: its write lock already serialises them, and one is enough."""
+    return worker == 0 or not is_sqlite(settings.database.url)
+
+
+def redact(url: str) -> str:
+    """A database or broker URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def receipt_certificates(settings: ReceiptSettings) -> list[Path]:
+    """What receipts are checked against by default: the configured receipt certificate and its
+    chain, else the demo signer's certificate if one was made."""
+    if settings.certificate is not None:
+        return [settings.certificate, *settings.chain]
+    demo = settings.demo_dir / DEMO_CERTIFICATE
+    if demo.exists():
+        return [demo]
+    raise ValueError("no receipt certificate is configured: give --certificate")

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gateway.core.domain import SYSTEMS
 from gateway.core.errors import BadRequest
 from gateway.core.registry.model import DATA_SOURCES, IDENTIFIER_SCHEMES, PODMIOT_KINDS, Scope
 from gateway.core.registry.pdr import parse_instant as parse_datetime
 from gateway.core.registry.rules import CREDENTIAL_KINDS
-from gateway.services.registry.administration import RegistryAdministration
+
+if TYPE_CHECKING:  # the table is built for `gateway --help` too: the services load when one runs
+    from gateway.services.registry.administration import RegistryAdministration
 
 #: what a parameter holds:
 #: ``str``; ``int``; ``bool`` (a CLI flag); ``datetime`` (RFC 3339, or a date meaning 00:00 UTC);
@@ -31,7 +33,7 @@ from gateway.services.registry.administration import RegistryAdministration
 Kind = Literal["str", "int", "bool", "datetime", "identifier", "file", "secret"]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 #: the registry administration, the actor recorded in the audit trail, the parameters -> the answer
-Runner = Callable[[RegistryAdministration, str, dict[str, Any]], Awaitable[Any]]
+Runner = Callable[["RegistryAdministration", str, dict[str, Any]], Awaitable[Any]]
 
 ADMIN_PREFIX = "/api/v1/admin"
 ALL_SYSTEMS = "*"

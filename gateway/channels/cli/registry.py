@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from gateway.bootstrap import administering
 from gateway.channels.operations import GROUPS, OPERATIONS, Operation, Param
 from gateway.config import Settings
 from gateway.core.errors import BadRequest, RegistryError
@@ -133,6 +132,8 @@ def _read_file(path: Path) -> bytes:
 
 
 def run_operation(operation: Operation, args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.bootstrap import administering
+
     async def run() -> Any:
         async with administering(settings) as administration:
             return await operation.run(administration, args.actor, params)

@@ -7,8 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from gateway.bootstrap import administering
-from gateway.channels.cli.common import parse_size, redact, run_async
+from gateway.channels.cli.common import parse_size, run_async
 from gateway.config import Settings
 from gateway.demo.samplegen import SampleParams, build_sized
 from gateway.demo.samplegen.registry import seed_sample_registry
@@ -53,6 +52,8 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _registry(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.bootstrap import administering, redact
+
     async def load() -> int:
         async with administering(settings) as administration:
             await seed_sample_registry(administration)
