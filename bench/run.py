@@ -278,18 +278,18 @@ async def purge(vhost_url: str, queue_name: str) -> int:
 async def make_token(db_url: str, login: str) -> tuple[str, int]:
     """An account and its token; the samples' registry (whose persons sign the messages) is loaded
     into the database first if it is not there yet."""
-    from gateway.adapters.storage.accounts import Accounts
     from gateway.adapters.storage.database import create_engine, session_factory
-    from gateway.adapters.storage.registry import Registry
+    from gateway.bootstrap import registry_administration
     from gateway.config import DatabaseSettings
     from gateway.core.errors import RegistryConflict
     from gateway.demo.samplegen.registry import seed_sample_registry
 
     engine = create_engine(DatabaseSettings(url=db_url, pool_size=1))
     try:
+        registry = registry_administration(session_factory(engine))
         with contextlib.suppress(RegistryConflict):
-            await seed_sample_registry(Registry(session_factory(engine)))
-        accounts = Accounts(session_factory(engine))
+            await seed_sample_registry(registry)
+        accounts = registry.accounts
         view = await accounts.add(login)
         return await accounts.issue_token(login), view.id
     finally:

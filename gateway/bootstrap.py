@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.broker.broker import Broker
@@ -23,29 +26,40 @@ from gateway.adapters.broker.relay import OutboxRelay
 from gateway.adapters.broker.responses import ResponseConsumer
 from gateway.adapters.broker.topology import QUEUES
 from gateway.adapters.metrics import Metrics
-from gateway.adapters.receipt_signer import load_receipt_signer
+from gateway.adapters.receipt_signer import DEMO_CERTIFICATE, load_receipt_signer
 from gateway.adapters.storage.access import ReadRules
-from gateway.adapters.storage.accounts import Accounts
-from gateway.adapters.storage.database import create_engine, session_factory
+from gateway.adapters.storage.database import create_engine, is_sqlite, session_factory
 from gateway.adapters.storage.documents import DocumentStore
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
-from gateway.adapters.storage.registry import Registry
+from gateway.adapters.storage.registry.accounts import AccountStore
+from gateway.adapters.storage.registry.applications import ApplicationStore
+from gateway.adapters.storage.registry.audit import AuditTrail
+from gateway.adapters.storage.registry.persons import PersonStore
+from gateway.adapters.storage.registry.podmioty import PodmiotStore
+from gateway.adapters.storage.registry.representations import RepresentationStore
 from gateway.adapters.storage.registry_lookup import RegistryLookup
-from gateway.adapters.trust_setup import build_signature_stage
-from gateway.config import Settings, SignatureSettings
+from gateway.adapters.trust_setup import SignatureSetupError, build_signature_stage
+from gateway.config import DatabaseSettings, ReceiptSettings, Settings, SignatureSettings
 from gateway.core.domain import INBOUND_EXCHANGE, REGISTRY_SYSTEM, SYSTEMS, inbound_queue
 from gateway.core.pipeline import CONTENT_READERS, Checks
 from gateway.core.registry.rights import load_rights_table
 from gateway.core.signature.stage import XadesVerification
 from gateway.core.validation.catalog import Catalog, CatalogError, load_catalog
 from gateway.extensions import trust_contributions
-from gateway.services.accounts import AccountService
+from gateway.services.accounts import AccountLinking, AccountService
 from gateway.services.assessment import Assessment
 from gateway.services.documents import DocumentService
 from gateway.services.health import HealthService
 from gateway.services.mailbox import MailboxService
 from gateway.services.receipts import Receipts
+from gateway.services.registry.accounts import AccountAdministration
+from gateway.services.registry.administration import RegistryAdministration
+from gateway.services.registry.applications import ApplicationService
+from gateway.services.registry.pdr import PdrImport
+from gateway.services.registry.persons import PersonAdministration
+from gateway.services.registry.podmioty import PodmiotAdministration
+from gateway.services.registry.representations import RepresentationAdministration
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import SubmissionService
 
@@ -65,8 +79,7 @@ class Services:
     accounts: AccountService
     health: HealthService
     #: registry administration (``gateway registry`` and ``/api/v1/admin``)
-    registry: Registry
-    account_store: Accounts
+    administration: RegistryAdministration
     #: the database, for operator tools and tests that look at rows directly
     sessions: async_sessionmaker[AsyncSession]
 
@@ -133,8 +146,7 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         broker = await _start_routing(stack, settings, sessions, metrics, doorbell) if run_relay else None
         store = DocumentStore(sessions)
         read_rules = ReadRules(sessions)
-        registry = Registry(sessions, on_change=lookup.forget)
-        account_store = Accounts(sessions)
+        administration, accounts = _registry_services(sessions, on_change=lookup.forget)
         yield Services(
             settings=settings,
             metrics=metrics,
@@ -142,10 +154,9 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             documents=DocumentService(store, read_rules, receipts),
             receipts=receipts,
             mailbox=MailboxService(Mailbox(sessions), read_rules),
-            accounts=AccountService(account_store, registry),
+            accounts=accounts,
             health=HealthService(sessions, signer, metrics, lambda: broker),
-            registry=registry,
-            account_store=account_store,
+            administration=administration,
             sessions=sessions,
         )
 
@@ -161,6 +172,49 @@ async def assessing(settings: Settings) -> AsyncIterator[Assessment]:
         stack.push_async_callback(engine.dispose)
         lookup = RegistryLookup(session_factory(engine), cache_seconds=0)
         yield await _assessment(stack, settings, lookup, Metrics())
+
+
+@contextlib.asynccontextmanager
+async def administering(settings: Settings) -> AsyncIterator[RegistryAdministration]:
+    """The registry administration without the rest of a running gateway (no relay, no receipt
+    key, no rights cache): for ``gateway registry``.  Running gateways see its changes at their
+    next look at the registry's generation."""
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.database.migrate_on_start:
+            await asyncio.to_thread(upgrade, settings.database.url)
+        engine = create_engine(settings.database)
+        stack.push_async_callback(engine.dispose)
+        yield registry_administration(session_factory(engine))
+
+
+def registry_administration(
+    sessions: async_sessionmaker[AsyncSession], on_change: Callable[[], None] = lambda: None
+) -> RegistryAdministration:
+    """``on_change``: called after each committed change (a rights cache forgets)."""
+    return _registry_services(sessions, on_change)[0]
+
+
+def _registry_services(
+    sessions: async_sessionmaker[AsyncSession], on_change: Callable[[], None]
+) -> tuple[RegistryAdministration, AccountService]:
+    """The registry's stores, one per aggregate, and the services that use them."""
+    trail = AuditTrail(sessions, on_change)
+    accounts, persons = AccountStore(sessions), PersonStore()
+    podmioty, representations = PodmiotStore(), RepresentationStore()
+    linking = AccountLinking(trail, accounts, persons)
+    applications = ApplicationService(
+        trail, ApplicationStore(), DocumentStore(sessions), persons, podmioty, representations, accounts
+    )
+    administration = RegistryAdministration(
+        accounts=AccountAdministration(trail, accounts, persons),
+        linking=linking,
+        persons=PersonAdministration(trail, persons, accounts, representations),
+        podmioty=PodmiotAdministration(trail, podmioty, representations),
+        representations=RepresentationAdministration(trail, representations, persons, podmioty),
+        applications=applications,
+        pdr=PdrImport(trail, persons, podmioty, representations),
+    )
+    return administration, AccountService(trail, accounts, persons, podmioty, representations, linking)
 
 
 async def _assessment(
@@ -218,3 +272,38 @@ async def _background(coroutine: Coroutine[Any, Any, None], name: str) -> AsyncI
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+# --- for the commands: what ``gateway ...`` needs of the adapters, so that the channels import none
+
+#: what the database adapter raises when a command cannot use the database (told as "database: ...")
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
+#: what building the signature stage raises for trust settings it cannot use
+SETUP_ERRORS: tuple[type[Exception], ...] = (SignatureSetupError,)
+
+
+def upgrade_database(settings: DatabaseSettings) -> None:
+    """Applies the schema migrations."""
+    upgrade(settings.url)
+
+
+def relays_outbox(settings: Settings, worker: int) -> bool:
+    """Whether worker ``worker`` of ``gateway serve --workers N`` relays the outbox.  On SQLite one
+    process relays: its write lock already serialises them, and one is enough."""
+    return worker == 0 or not is_sqlite(settings.database.url)
+
+
+def redact(url: str) -> str:
+    """A database or broker URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def receipt_certificates(settings: ReceiptSettings) -> list[Path]:
+    """What receipts are checked against by default: the configured receipt certificate and its
+    chain, else the demo signer's certificate if one was made."""
+    if settings.certificate is not None:
+        return [settings.certificate, *settings.chain]
+    demo = settings.demo_dir / DEMO_CERTIFICATE
+    if demo.exists():
+        return [demo]
+    raise ValueError("no receipt certificate is configured: give --certificate")

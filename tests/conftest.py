@@ -25,7 +25,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.migrations import upgrade
-from gateway.adapters.storage.registry import Registry
+from gateway.bootstrap import registry_administration
 from gateway.channels.http import keys
 from gateway.channels.http.app import create_app
 from gateway.config import DatabaseSettings, Settings
@@ -114,9 +114,9 @@ async def seed_test_registry(url: str) -> None:
     """The samples' registry, and the pass-through signer of the stage tests as Jan Kowalski's."""
     engine = create_engine(DatabaseSettings(url=url))
     try:
-        registry = Registry(session_factory(engine))
+        registry = registry_administration(session_factory(engine))
         await seed_sample_registry(registry, sample_pki_copy())
-        await registry.add_credential(
+        await registry.persons.add_credential(
             SAMPLE_PERSONS[0].pesel, "sc", fingerprint=PassThroughSignatures.SIGNER.certificate
         )
     finally:
@@ -191,7 +191,7 @@ class Gateway:
         return str(self.server.make_url("/")).rstrip("/")
 
     async def token(self, login: str | None = None) -> str:
-        accounts = self.app[keys.SERVICES].account_store
+        accounts = self.app[keys.SERVICES].administration.accounts
         login = login or f"user-{uuid.uuid4().hex[:8]}@example.test"
         await accounts.add(login)
         return await accounts.issue_token(login)

@@ -1,6 +1,7 @@
 """Every change and view of the registry, as one table: each :class:`Operation` names its command
 line (``gateway registry ...``), its route under ``/api/v1/admin``, its parameters and the coroutine
-that runs it.
+that runs it: one call of a registry administration service
+(:class:`gateway.services.registry.administration.RegistryAdministration`), its answer as JSON.
 
 The CLI (:mod:`gateway.channels.cli.registry`) and the admin HTTP API (:mod:`gateway.channels.http.admin`) are
 both built from :data:`OPERATIONS` and hold no code of their own for any one operation.  A
@@ -13,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from gateway.adapters.storage.accounts import Accounts
-from gateway.adapters.storage.registry import CREDENTIAL_KINDS, Registry
 from gateway.core.domain import SYSTEMS
-from gateway.core.errors import BadRequest, ErrorDetail, RegistryError
+from gateway.core.errors import BadRequest
 from gateway.core.registry.model import DATA_SOURCES, IDENTIFIER_SCHEMES, PODMIOT_KINDS, Scope
-from gateway.core.registry.pdr import PdrFormatError, parse_pdr
 from gateway.core.registry.pdr import parse_instant as parse_datetime
+from gateway.core.registry.rules import CREDENTIAL_KINDS
+
+if TYPE_CHECKING:  # the table is built for `gateway --help` too: the services load when one runs
+    from gateway.services.registry.administration import RegistryAdministration
 
 #: what a parameter holds:
 #: ``str``; ``int``; ``bool`` (a CLI flag); ``datetime`` (RFC 3339, or a date meaning 00:00 UTC);
@@ -30,7 +32,8 @@ from gateway.core.registry.pdr import parse_instant as parse_datetime
 #: never a word on the command line; HTTP: a JSON string)
 Kind = Literal["str", "int", "bool", "datetime", "identifier", "file", "secret"]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
-Runner = Callable[[Registry, Accounts, str, dict[str, Any]], Awaitable[Any]]
+#: the registry administration, the actor recorded in the audit trail, the parameters -> the answer
+Runner = Callable[["RegistryAdministration", str, dict[str, Any]], Awaitable[Any]]
 
 ADMIN_PREFIX = "/api/v1/admin"
 ALL_SYSTEMS = "*"
@@ -217,7 +220,7 @@ def _arg(name: str, help: str, *, metavar: str | None = None, choices: tuple[str
     )
 
 
-# --- the coroutines -----------------------------------------------------------------------------
+# --- the coroutines: one service call each, its answer as JSON ----------------------------------
 
 
 def _systems(values: list[str] | None) -> list[str] | None:
@@ -227,100 +230,99 @@ def _systems(values: list[str] | None) -> list[str] | None:
     return [] if values == [ALL_SYSTEMS] else values
 
 
-async def _account_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+async def _account_add(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
     role = "operator" if p["operator"] else "user"
-    account = await accounts.add(p["login"], role=role, password=p["password"], actor=actor)
-    return account.as_dict()
+    return (await admin.accounts.add(p["login"], role=role, password=p["password"], actor=actor)).summary()
 
 
-async def _account_disable(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return (await accounts.set_status(p["login"], "inactive", actor)).as_dict()
+async def _account_disable(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.accounts.set_status(p["login"], "inactive", actor)).summary()
 
 
-async def _account_enable(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return (await accounts.set_status(p["login"], "active", actor)).as_dict()
+async def _account_enable(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.accounts.set_status(p["login"], "active", actor)).summary()
 
 
-async def _account_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return [account.as_dict() for account in await accounts.list()]
+async def _account_list(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return [account.summary() for account in await admin.accounts.list()]
 
 
-async def _account_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.show_account(p["login"])
+async def _account_show(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.accounts.show(p["login"])).as_dict()
 
 
-async def _account_role(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.set_role(p["login"], p["role"], actor=actor)
+async def _account_role(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.accounts.set_role(p["login"], p["role"], actor=actor)).as_dict()
 
 
-async def _account_password(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.set_password(p["login"], p["password"], actor=actor)
+async def _account_password(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    await admin.accounts.set_password(p["login"], p["password"], actor=actor)
+    return {"login": p["login"], "password": "set"}
 
 
-async def _account_attach(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.attach_account(p["login"], p["person"], actor=actor)
+async def _account_attach(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.accounts.attach(p["login"], p["person"], actor=actor)).as_dict()
 
 
-async def _account_link(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.link_account(p["login"], p["pesel"], p["code"], actor=actor)
+async def _account_link(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.linking.link(p["login"], p["pesel"], p["code"], actor=actor)).as_dict()
 
 
-async def _token(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    if p["days"] is not None and p["days"] < 1:
-        raise RegistryError("a token is valid for at least one day")
-    return {
-        "login": p["login"],
-        "token": await accounts.issue_token(p["login"], p["days"], p["label"], actor),
-    }
+async def _token(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    token = await admin.accounts.issue_token(p["login"], p["days"], p["label"], actor)
+    return {"login": p["login"], "token": token}
 
 
-async def _revoke_tokens(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return {"login": p["login"], "revoked": await accounts.revoke_tokens(p["login"], actor)}
+async def _revoke_tokens(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return {"login": p["login"], "revoked": await admin.accounts.revoke_tokens(p["login"], actor)}
 
 
 _PERSON_FIELDS = ("first_name", "surname", "pesel", "eori", "nip", "epuap_account")
 
 
-async def _person_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.add_person(**{name: p[name] for name in _PERSON_FIELDS}, actor=actor)
+async def _person_add(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    added = await admin.persons.add(**{name: p[name] for name in _PERSON_FIELDS}, actor=actor)
+    return added.as_dict()
 
 
-async def _person_change(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+async def _person_change(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
     fields = {name: value for name, value in p.items() if name != "id"}
-    return await registry.change_person(p["id"], actor=actor, **fields)
+    return (await admin.persons.change(p["id"], actor=actor, **fields)).as_dict()
 
 
-async def _person_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.show_person(p["id"])
+async def _person_show(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.persons.show(p["id"])).as_dict()
 
 
-async def _person_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.list_persons()
+async def _person_list(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return [person.as_dict() for person in await admin.persons.list()]
 
 
-async def _credential_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.add_credential(
+async def _credential_add(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    credential = await admin.persons.add_credential(
         p["id"], p["kind"], certificate_pem=p["certificate"], fingerprint=p["fingerprint"], actor=actor
     )
+    return credential.as_dict()
 
 
-async def _credential_revoke(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.revoke_credential(p["fingerprint"], actor=actor)
+async def _credential_revoke(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.persons.revoke_credential(p["fingerprint"], actor=actor)).as_dict()
 
 
 _PODMIOT_SCHEMES = (("eori", "EORI"), ("nip", "NIP"), ("regon", "REGON"), ("pesel", "PESEL"))
 
 
-async def _podmiot_add(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+async def _podmiot_add(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
     identifiers = [(scheme, p[name]) for name, scheme in _PODMIOT_SCHEMES if p[name]]
     identifiers += [("AKCR", number) for number in p["excise"] or ()]
-    return await registry.add_podmiot(
+    added = await admin.podmioty.add(
         name=p["name"], kind=p["kind"], identifiers=identifiers, data_source=p["data_source"], actor=actor
     )
+    return added.as_dict()
 
 
-async def _podmiot_change(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.change_podmiot(
+async def _podmiot_change(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    changed = await admin.podmioty.change(
         p["identifier"],
         name=p["name"],
         kind=p["kind"],
@@ -329,18 +331,19 @@ async def _podmiot_change(registry: Registry, accounts: Accounts, actor: str, p:
         remove_identifiers=p["remove"] or (),
         actor=actor,
     )
+    return changed.as_dict()
 
 
-async def _podmiot_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.show_podmiot(p["identifier"])
+async def _podmiot_show(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.podmioty.show(p["identifier"])).as_dict()
 
 
-async def _podmiot_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.list_podmioty()
+async def _podmiot_list(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return [podmiot.as_dict() for podmiot in await admin.podmioty.list()]
 
 
-async def _grant(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.grant(
+async def _grant(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    granted = await admin.representations.grant(
         p["person"],
         p["podmiot"],
         p["scope"],
@@ -349,57 +352,44 @@ async def _grant(registry: Registry, accounts: Accounts, actor: str, p: dict[str
         valid_to=p["valid_to"],
         actor=actor,
     )
+    return granted.as_dict()
 
 
-async def _representation_change(
-    registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]
-) -> Any:
-    return await registry.change_representation(
+async def _representation_change(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    changed = await admin.representations.change(
         p["id"], scope=p["scope"], systems=_systems(p["systems"]), valid_to=p["valid_to"], actor=actor
     )
+    return changed.as_dict()
 
 
-async def _revoke(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.revoke(p["id"], actor=actor)
+async def _revoke(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.representations.revoke(p["id"], actor=actor)).as_dict()
 
 
-async def _representation_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.list_representations(person=p["person"], podmiot=p["podmiot"])
+async def _representation_list(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    listed = await admin.representations.list(person=p["person"], podmiot=p["podmiot"])
+    return [representation.as_dict() for representation in listed]
 
 
-async def _application_list(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.list_applications(None if p["status"] == "all" else p["status"])
+async def _application_list(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    listed = await admin.applications.list(None if p["status"] == "all" else p["status"])
+    return [application.as_dict() for application in listed]
 
 
-async def _application_show(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.show_application(p["reference"])
+async def _application_show(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.applications.show(p["reference"])).as_dict()
 
 
-async def _approve(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.approve(p["reference"], actor=actor)
+async def _approve(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.applications.approve(p["reference"], actor=actor)).as_dict()
 
 
-async def _reject(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.reject(p["reference"], p["reason"], actor=actor)
+async def _reject(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return (await admin.applications.reject(p["reference"], p["reason"], actor=actor)).as_dict()
 
 
-async def _pdr_import(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    try:
-        text = bytes(p["file"]).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RegistryError(f"the PDR file is not UTF-8 (byte {exc.start})") from None
-    try:
-        pdr = parse_pdr(text)
-    except PdrFormatError as exc:
-        count = len(exc.errors)
-        raise RegistryError(
-            f"{count} error{'s' if count != 1 else ''} in the PDR file; nothing was imported",
-            [
-                ErrorDetail(RegistryError.code, error.message, error.line, None, error.column)
-                for error in exc.errors
-            ],
-        ) from None
-    return await registry.import_pdr(pdr, actor=actor)
+async def _pdr_import(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return await admin.pdr.import_file(bytes(p["file"]), actor=actor)
 
 
 # --- the table ----------------------------------------------------------------------------------

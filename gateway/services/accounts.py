@@ -3,18 +3,71 @@ and linking it to the person migrated from PDR."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-from gateway.adapters.storage.accounts import Accounts
-from gateway.adapters.storage.registry import Registry
+from gateway.adapters.storage.registry.accounts import AccountStore
+from gateway.adapters.storage.registry.audit import AuditTrail
+from gateway.adapters.storage.registry.persons import PersonStore
+from gateway.adapters.storage.registry.podmioty import PodmiotStore
+from gateway.adapters.storage.registry.representations import RepresentationStore
 from gateway.core.domain import Sender
-from gateway.core.errors import Unauthenticated
+from gateway.core.errors import RegistryError, Unauthenticated
+from gateway.core.passwords import verify_secret
+from gateway.core.registry.model import PersonStatus
+from gateway.core.registry.views import AccountView, Me
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountLinking:
+    """An account and the person migrated from PDR, linked by the proof the PDR file carries: the
+    person's PESEL and one-time code.  The account itself does it (``/api/v1/me/link``), or an
+    operator for it (``gateway registry account link``)."""
+
+    def __init__(self, trail: AuditTrail, accounts: AccountStore, persons: PersonStore) -> None:
+        self._trail = trail
+        self._accounts = accounts
+        self._persons = persons
+
+    async def link(self, login: str, pesel: str, code: str, actor: str | None = None) -> AccountView:
+        """The code is spent and the person is in use; ``actor`` None: the account itself."""
+        async with self._trail.change(actor or login, "account.link", login, pesel=pesel) as change:
+            account = await self._accounts.get(change, login)
+            person = await self._persons.by_pesel(change, pesel)
+            if (
+                person is None
+                or person.status != PersonStatus.MIGRATED
+                or not verify_secret(code, await self._persons.link_code_hash(change, person.id))
+            ):
+                # one answer for every failure: the endpoint must not tell which PESELs exist
+                raise RegistryError("no migrated person with this PESEL and one-time code")
+            await self._persons.activate(change, person.id)
+            await self._accounts.link(change, account.id, person.id)
+        async with self._trail.read() as tx:
+            return await self._accounts.get(tx, login)
 
 
 class AccountService:
-    def __init__(self, accounts: Accounts, registry: Registry) -> None:
+    def __init__(
+        self,
+        trail: AuditTrail,
+        accounts: AccountStore,
+        persons: PersonStore,
+        podmioty: PodmiotStore,
+        representations: RepresentationStore,
+        linking: AccountLinking,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._trail = trail
         self._accounts = accounts
-        self._registry = registry
+        self._persons = persons
+        self._podmioty = podmioty
+        self._representations = representations
+        self._linking = linking
+        self._clock = clock
 
     async def authenticate_token(self, token: str | None) -> Sender:
         """The account of an API token (``gateway registry token``); ``UNAUTHENTICATED`` if none."""
@@ -24,11 +77,17 @@ class AccountService:
             )
         return await self._accounts.authenticate(token.strip())
 
-    async def me(self, sender: Sender) -> dict[str, Any]:
-        """The account, its person and the Podmioty it acts for with its rights."""
-        return await self._registry.me(sender.account_id)
+    async def me(self, sender: Sender) -> Me:
+        """The account, its person and the Podmioty it acts for with its rights, as of now."""
+        at = self._clock()
+        async with self._trail.read() as tx:
+            account = await self._accounts.by_id(tx, sender.account_id)
+            person = await self._persons.get(tx, account.person) if account.person else None
+            held = await self._representations.held_by(tx, person.id) if person else []
+            podmioty = await self._podmioty.by_ids(tx, dict.fromkeys(r.podmiot_id for r in held))
+        return Me.of(account, person, held, podmioty, at)
 
-    async def link(self, sender: Sender, pesel: str, code: str) -> dict[str, Any]:
+    async def link(self, sender: Sender, pesel: str, code: str) -> Me:
         """Links the account to the person migrated from PDR (PESEL + one-time code), then ``me``."""
-        await self._registry.link_account(sender.login, pesel, code)
+        await self._linking.link(sender.login, pesel, code)
         return await self.me(sender)

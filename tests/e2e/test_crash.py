@@ -100,12 +100,12 @@ class GatewayProcess:
 
 @pytest.fixture
 async def token_for(fresh_postgres_url: str) -> AsyncIterator[str]:
-    from gateway.adapters.storage.accounts import Accounts
     from gateway.adapters.storage.database import create_engine, session_factory
+    from gateway.bootstrap import registry_administration
     from gateway.config import DatabaseSettings
 
     engine = create_engine(DatabaseSettings(url=fresh_postgres_url))
-    accounts = Accounts(session_factory(engine))
+    accounts = registry_administration(session_factory(engine)).accounts
     await accounts.add("loader@example.test")
     yield await accounts.issue_token("loader@example.test")
     await engine.dispose()

@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives import hashes
 from lxml import etree
 
 from gateway.adapters.receipt_signer import DEMO_CERTIFICATE
-from gateway.adapters.storage.registry import Registry
 from gateway.channels.http import keys
 from gateway.core.receipts.document import RECEIPTS_NS
 from gateway.core.registry.model import (
@@ -27,6 +26,7 @@ from gateway.core.registry.model import (
 from gateway.core.registry.pdr import parse_pdr
 from gateway.demo.samplegen.signing import sample_signer
 from gateway.demo.samplegen.szprot import build_application
+from gateway.services.registry.administration import RegistryAdministration
 from tests.conftest import Gateway, make_settings, receipt_signer_dir, sample_pki_copy, start_gateway
 from tests.support.messages import signed_build, unique_params
 from tests.support.signatures import signed
@@ -48,22 +48,24 @@ class World:
     """A gateway over an empty registry, and its registry service."""
 
     gateway: Gateway
-    registry: Registry
+    registry: RegistryAdministration
 
     async def account(self, login: str, person: str | None = None) -> str:
         token = await self.gateway.token(login)
         if person is not None:
-            await self.registry.attach_account(login, person)
+            await self.registry.accounts.attach(login, person)
         return token
 
     async def person(self, pesel: str, first_name: str, surname: str, role: str | None = None) -> str:
-        view = await self.registry.add_person(first_name=first_name, surname=surname, pesel=pesel)
+        added = await self.registry.persons.add(first_name=first_name, surname=surname, pesel=pesel)
         if role is not None:
-            await self.registry.add_credential(view["id_sisc"], "sc", fingerprint=fingerprint(role))
-        return str(view["id_sisc"])
+            await self.registry.persons.add_credential(
+                added.person.id_sisc, "sc", fingerprint=fingerprint(role)
+            )
+        return added.person.id_sisc
 
     async def podmiot(self, name: str, *identifiers: tuple[str, str], kind: str = "company") -> None:
-        await self.registry.add_podmiot(name=name, kind=kind, identifiers=list(identifiers))
+        await self.registry.podmioty.add(name=name, kind=kind, identifiers=list(identifiers))
 
     async def send(
         self, token: str, message_type: str, party: str, role: str, representative: str | None = None
@@ -77,7 +79,7 @@ class World:
 async def world(empty_database_url: str) -> AsyncIterator[World]:
     settings = make_settings(empty_database_url, None, registry={"cache_seconds": 0.1})
     async for running in start_gateway(settings):
-        yield World(running, running.app[keys.SERVICES].registry)
+        yield World(running, running.app[keys.SERVICES].administration)
 
 
 def reason_of(answer: dict[str, Any]) -> str:
@@ -102,16 +104,16 @@ async def test_own_name_with_a_basic_account(world: World) -> None:
 async def test_agency_employee_with_basic_rights_for_a_client(world: World) -> None:
     anna = await world.person(ANNA, "Anna", "Nowak", "sc-agent")
     await world.podmiot("Klient (TEST)", ("EORI", CLIENT))
-    granted = await world.registry.grant(anna, CLIENT, "basic", systems=["AES"])
+    granted = await world.registry.representations.grant(anna, CLIENT, "basic", systems=["AES"])
     token = await world.account("anna@example.test", anna)
 
     status, receipt = await world.send(token, "CC515C", CLIENT, "sc-agent")
     assert status == 202, receipt
-    assert receipt["representation"] == str(granted["id"])
+    assert receipt["representation"] == str(granted.id)
     assert receipt["rights"] == {
         "basis": "representation",
         "person": anna,
-        "representation": granted["id"],
+        "representation": granted.id,
         "scope": "basic",
         "shared_with_podmiot": True,
     }
@@ -126,8 +128,8 @@ async def test_extended_rights_read_another_employees_documents(world: World) ->
     anna = await world.person(ANNA, "Anna", "Nowak", "sc-agent")
     jan = await world.person(JAN, "Jan", "Kowalski", "sc-person")
     await world.podmiot("Klient (TEST)", ("EORI", CLIENT))
-    await world.registry.grant(anna, CLIENT, "basic")
-    jan_rights = await world.registry.grant(jan, CLIENT, "extended", systems=["AES"])
+    await world.registry.representations.grant(anna, CLIENT, "basic")
+    jan_rights = await world.registry.representations.grant(jan, CLIENT, "extended", systems=["AES"])
     anna_token = await world.account("anna@example.test", anna)
     jan_token = await world.account("jan@example.test", jan)
     outsider = await world.account("outsider@example.test")
@@ -143,13 +145,13 @@ async def test_extended_rights_read_another_employees_documents(world: World) ->
     assert (await world.gateway.get("/api/v1/documents", outsider))[1]["items"] == []
 
     # Jan's extended rights cover AES only: an EMCS document of the same client stays Anna's
-    await world.registry.change_podmiot(CLIENT, add_identifiers=[("AKCR", CLIENT_EXCISE)])
+    await world.registry.podmioty.change(CLIENT, add_identifiers=[("AKCR", CLIENT_EXCISE)])
     status, emcs = await world.send(anna_token, "IE815", CLIENT_EXCISE, "sc-agent")
     assert status == 202, emcs
     assert (await world.gateway.get(f"/api/v1/documents/{emcs['reference']}", jan_token))[0] == 403
 
     # once Jan's representation is revoked he reads nothing of the client's
-    await world.registry.revoke(jan_rights["id"])
+    await world.registry.representations.revoke(jan_rights.id)
     assert (await world.gateway.get(path, jan_token))[0] == 403
 
 
@@ -164,7 +166,7 @@ async def test_extended_rights_read_another_employees_documents(world: World) ->
 async def test_representation_that_does_not_allow(world: World, grant: dict[str, Any], reason: str) -> None:
     jan = await world.person(JAN, "Jan", "Kowalski", "sc-person")
     await world.podmiot("Klient (TEST)", ("EORI", CLIENT))
-    granted = await world.registry.grant(
+    granted = await world.registry.representations.grant(
         jan,
         CLIENT,
         grant["scope"],
@@ -173,7 +175,7 @@ async def test_representation_that_does_not_allow(world: World, grant: dict[str,
         valid_to=grant.get("valid_to"),
     )
     if grant.get("revoke"):
-        await world.registry.revoke(granted["id"])
+        await world.registry.representations.revoke(granted.id)
     token = await world.account("jan@example.test", jan)
     status, problem = await world.send(token, "CC515C", CLIENT, "sc-person")
     assert (status, problem["code"], reason_of(problem)) == (403, "RIGHTS_DENIED", reason)
@@ -186,7 +188,7 @@ async def test_ncts2_needs_a_registered_person_and_no_representation(world: Worl
     jan = await world.person(JAN, "Jan", "Kowalski", "sc-person")
     anna = await world.person(ANNA, "Anna", "Nowak", "sc-agent")
     await world.podmiot("Klient (TEST)", ("EORI", CLIENT))
-    await world.registry.grant(anna, CLIENT, "extended")
+    await world.registry.representations.grant(anna, CLIENT, "extended")
     jan_token = await world.account("jan@example.test", jan)
     anna_token = await world.account("anna@example.test", anna)
 
@@ -217,7 +219,7 @@ def pdr_file(
 
 
 async def test_a_migrated_pdr_person_before_and_after_linking(world: World) -> None:
-    await world.registry.import_pdr(
+    await world.registry.pdr.import_pdr(
         parse_pdr(pdr_file(ANNA, "Anna", "Nowak", "ONE-TIME-0001", sc=fingerprint("sc-agent")))
     )
     token = await world.account("anna@example.test")
@@ -263,11 +265,11 @@ async def test_a_migrated_pdr_person_before_and_after_linking(world: World) -> N
 
 
 async def test_a_cbtd_signer_from_pdr_data(world: World) -> None:
-    await world.registry.import_pdr(
+    await world.registry.pdr.import_pdr(
         parse_pdr(pdr_file(JAN, "Jan", "Kowalski", "ONE-TIME-0002", cbtd=fingerprint("cbtd-before-cutoff")))
     )
     token = await world.account("jan@example.test")
-    await world.registry.link_account("jan@example.test", JAN, "ONE-TIME-0002")
+    await world.registry.linking.link("jan@example.test", JAN, "ONE-TIME-0002")
     status, receipt = await world.send(token, "IE818", CLIENT_EXCISE, "cbtd-before-cutoff")
     assert status == 202, receipt
     assert receipt["signer"]["kind"] == "cbtd"
@@ -306,7 +308,7 @@ async def receipt_of(world: World, reference: str, token: str) -> etree._Element
 
 
 async def admin(world: World, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    accounts = world.gateway.app[keys.SERVICES].account_store
+    accounts = world.gateway.app[keys.SERVICES].administration.accounts
     if "officer@example.test" not in {a.login for a in await accounts.list()}:
         await accounts.add("officer@example.test", role="operator")
     token = await accounts.issue_token("officer@example.test")
@@ -357,7 +359,9 @@ async def test_an_application_rejected(world: World) -> None:
     upo = await receipt_of(world, receipt["reference"], token)
     assert (upo.tag, upo.findtext("Status")) == (f"{{{RECEIPTS_NS}}}UPO", "pending")
     assert upo.find("Rights").get("basis") == "application"
-    await world.registry.reject(receipt["reference"], "no power of attorney enclosed", actor="officer")
+    await world.registry.applications.reject(
+        receipt["reference"], "no power of attorney enclosed", actor="officer"
+    )
     stored = (await world.gateway.get(f"/api/v1/documents/{receipt['reference']}", token))[1]
     assert stored["status"] == "rejected"
     # the receipt of the present status: an NPP with the officer's reason beside the UPO issued before
@@ -390,8 +394,8 @@ async def test_a_deactivation_through_an_application(world: World) -> None:
     jan = await world.person(JAN, "Jan", "Kowalski", "sc-person")
     anna = await world.person(ANNA, "Anna", "Nowak", "sc-agent")
     await world.podmiot("Klient (TEST)", ("EORI", CLIENT))
-    await world.registry.grant(jan, CLIENT, "extended")
-    await world.registry.grant(anna, CLIENT, "basic")
+    await world.registry.representations.grant(jan, CLIENT, "extended")
+    await world.registry.representations.grant(anna, CLIENT, "basic")
     jan_token = await world.account("jan@example.test", jan)
     anna_token = await world.account("anna@example.test", anna)
     end = Application(
@@ -406,6 +410,6 @@ async def test_a_deactivation_through_an_application(world: World) -> None:
     status, receipt = await send_application(world, jan_token, end, "sc-person")
     assert status == 202, receipt
     assert (await world.send(anna_token, "CC515C", CLIENT, "sc-agent"))[0] == 202
-    await world.registry.approve(receipt["reference"])
+    await world.registry.applications.approve(receipt["reference"])
     status, problem = await world.send(anna_token, "CC515C", CLIENT, "sc-agent")
     assert (status, problem["code"], reason_of(problem)) == (403, "RIGHTS_DENIED", "revoked")

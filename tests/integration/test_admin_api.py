@@ -35,7 +35,7 @@ def new_nip() -> str:
 
 
 async def operator_token(gateway: Gateway) -> str:
-    accounts = gateway.app[keys.SERVICES].account_store
+    accounts = gateway.app[keys.SERVICES].administration.accounts
     login = f"operator-{uuid.uuid4().hex[:8]}@uc.test"
     await accounts.add(login, role="operator")
     return await accounts.issue_token(login)

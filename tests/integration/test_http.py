@@ -80,7 +80,7 @@ async def test_requests_without_a_valid_token_are_unauthenticated(
 
 
 async def test_revoked_token_and_inactive_account_are_refused(gateway: Gateway) -> None:
-    accounts = gateway.app[keys.SERVICES].account_store
+    accounts = gateway.app[keys.SERVICES].administration.accounts
     token = await gateway.token("revoked@example.test")
     assert (await gateway.get("/api/v1/me", token))[0] == 200
     await accounts.revoke_tokens("revoked@example.test")

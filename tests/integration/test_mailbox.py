@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes
 
-from gateway.adapters.storage.registry import Registry
 from gateway.adapters.storage.tables import Response
 from gateway.channels.http import keys
 from gateway.demo.samplegen import build
 from gateway.demo.samplegen.signing import sample_signer
+from gateway.services.registry.administration import RegistryAdministration
 from tests.conftest import Gateway, make_settings, sample_pki_copy, start_gateway
 from tests.support.amqp import publish_response
 from tests.support.messages import signed_build, unique_params
@@ -292,8 +292,8 @@ def fingerprint(role: str) -> str:
 @pytest.fixture
 async def agency(empty_database_url: str) -> AsyncIterator[Agency]:
     async for gateway in start_gateway(make_settings(empty_database_url, None)):
-        registry: Registry = gateway.app[keys.SERVICES].registry
-        await registry.add_podmiot(
+        registry: RegistryAdministration = gateway.app[keys.SERVICES].administration
+        await registry.podmioty.add(
             name="Klient (TEST)", kind="company", identifiers=[("EORI", CLIENT), ("AKCR", CLIENT_EXCISE)]
         )
         tokens = {}
@@ -301,11 +301,11 @@ async def agency(empty_database_url: str) -> AsyncIterator[Agency]:
             (ANNA, "Anna", "Nowak", "sc-agent", "basic", ()),
             (JAN, "Jan", "Kowalski", "sc-person", "extended", ("AES",)),
         ):
-            person = await registry.add_person(first_name=first, surname=last, pesel=pesel)
-            await registry.add_credential(person["id_sisc"], "sc", fingerprint=fingerprint(role))
-            await registry.grant(person["id_sisc"], CLIENT, scope, systems=systems)
+            id_sisc = (await registry.persons.add(first_name=first, surname=last, pesel=pesel)).person.id_sisc
+            await registry.persons.add_credential(id_sisc, "sc", fingerprint=fingerprint(role))
+            await registry.representations.grant(id_sisc, CLIENT, scope, systems=systems)
             tokens[first] = await gateway.token(f"{first.lower()}@example.test")
-            await registry.attach_account(f"{first.lower()}@example.test", person["id_sisc"])
+            await registry.accounts.attach(f"{first.lower()}@example.test", id_sisc)
         yield Agency(gateway, tokens["Anna"], tokens["Jan"], await gateway.token("outsider@example.test"))
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from gateway.adapters.storage.accounts import Accounts
 from gateway.adapters.storage.database import create_engine, session_factory
+from gateway.adapters.storage.registry.accounts import AccountStore
 from gateway.config import DatabaseSettings
 from gateway.core.domain import Sender
 from tests.conftest import ROOT, SAMPLES
@@ -52,7 +52,7 @@ def as_json(database_url: str, *words: str, stdin: str | None = None) -> Any:
 async def _authenticate(database_url: str, token: str) -> Sender:
     engine = create_engine(DatabaseSettings(url=database_url))
     try:
-        return await Accounts(session_factory(engine)).authenticate(f"Bearer {token}")
+        return await AccountStore(session_factory(engine)).authenticate(token)
     finally:
         await engine.dispose()
 

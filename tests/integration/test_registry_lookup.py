@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import event
 
 from gateway.adapters.storage.database import create_engine, session_factory
-from gateway.adapters.storage.registry import Registry
 from gateway.adapters.storage.registry_lookup import RegistryLookup
+from gateway.bootstrap import registry_administration
 from gateway.config import DatabaseSettings
 from gateway.core.registry.model import PersonStatus, RepresentationStatus, Scope, SignerCredential
 from gateway.core.registry.pdr import parse_pdr
+from gateway.services.registry.administration import RegistryAdministration
 
 PESEL, NIP, PARTY, EXCISE = "44051401359", "5260250274", "PL5260250274000", "PL00000000002"
 FINGERPRINT = "ab" * 32
@@ -26,7 +27,7 @@ class Counted:
         self.statements = 0
 
 
-World = tuple[Registry, RegistryLookup, "Counted"]
+World = tuple[RegistryAdministration, RegistryLookup, "Counted"]
 
 
 @pytest.fixture
@@ -43,14 +44,16 @@ async def registry_and_lookup(
 
     sessions = session_factory(engine)
     lookup = RegistryLookup(sessions, cache_seconds=60)
-    registry = Registry(sessions, on_change=lookup.forget)
-    person = await registry.add_person(first_name="Jan", surname="Kowalski", pesel=PESEL, nip=NIP)
-    await registry.add_credential(person["id_sisc"], "sc", fingerprint=FINGERPRINT)
-    await registry.add_podmiot(
+    registry = registry_administration(sessions, on_change=lookup.forget)
+    person = await registry.persons.add(first_name="Jan", surname="Kowalski", pesel=PESEL, nip=NIP)
+    await registry.persons.add_credential(person.person.id_sisc, "sc", fingerprint=FINGERPRINT)
+    await registry.podmioty.add(
         name="Spółka (TEST)", kind="company", identifiers=[("EORI", PARTY), ("AKCR", EXCISE)]
     )
-    await registry.grant(PESEL, PARTY, "basic", systems=["AES"])
-    await registry.grant(PESEL, EXCISE, "extended", valid_to=datetime.now(UTC) + timedelta(days=1))
+    await registry.representations.grant(PESEL, PARTY, "basic", systems=["AES"])
+    await registry.representations.grant(
+        PESEL, EXCISE, "extended", valid_to=datetime.now(UTC) + timedelta(days=1)
+    )
     try:
         yield registry, lookup, counted
     finally:
@@ -114,7 +117,7 @@ async def test_revoked_credential_no_longer_finds_the_person(
     registry_and_lookup: World,
 ) -> None:
     registry, lookup, _ = registry_and_lookup
-    await registry.revoke_credential(FINGERPRINT)
+    await registry.persons.revoke_credential(FINGERPRINT)
     assert (await lookup.answer(SC, PARTY)).person is None
 
 
@@ -130,7 +133,7 @@ async def test_cached_until_the_registry_changes(
 
     # a change through this process: forgotten at once
     representation = first.representations[0]
-    await registry.revoke(representation.id)
+    await registry.representations.revoke(representation.id)
     after = await lookup.answer(SC, PARTY)
     revoked = next(r for r in after.representations if r.id == representation.id)
     assert revoked.status is RepresentationStatus.REVOKED
@@ -145,7 +148,9 @@ async def test_a_change_made_elsewhere_is_seen_at_the_next_look(
     # another process (the CLI, another worker): its own engine, no way to tell this lookup
     engine = create_engine(DatabaseSettings(url=empty_database_url))
     try:
-        await Registry(session_factory(engine)).revoke(cached.representations[0].id)
+        await registry_administration(session_factory(engine)).representations.revoke(
+            cached.representations[0].id
+        )
     finally:
         await engine.dispose()
     assert await lookup.answer(SC, PARTY) == cached, "until the generation is looked at"
@@ -161,6 +166,6 @@ async def test_migrated_persons_are_found_but_marked(
     pdr = parse_pdr(
         f"pesel,first_name,surname,link_code,cbtd_sha256\n02070803628,Anna,Nowak,CODE-12345678,{'77' * 32}\n"
     )
-    await registry.import_pdr(pdr)
+    await registry.pdr.import_pdr(pdr)
     answer = await lookup.answer(SignerCredential("cbtd", "77" * 32, None, None), PARTY)
     assert answer.person is not None and answer.person.status is PersonStatus.MIGRATED

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from gateway.adapters.broker.broker import Broker, BrokerUnavailable, Publisher
 from gateway.adapters.broker.memory import MemoryPublisher
 from gateway.adapters.broker.relay import OutboxRelay
-from gateway.adapters.storage.accounts import Accounts
 from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.documents import DocumentStore, StoreOutcome
 from gateway.adapters.storage.outbox import outbox_backlog
 from gateway.adapters.storage.tables import Document, OutboxEntry
+from gateway.bootstrap import registry_administration
 from gateway.config import AmqpSettings, DatabaseSettings, RelaySettings
 from gateway.core.domain import Envelope, Identification, Route, Sender, Submission, Verdict
 from tests.support.amqp import drain_queue
@@ -64,7 +64,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
 async def store(database_url: str) -> AsyncIterator[tuple[DocumentStore, Sender, object]]:
     engine = create_engine(DatabaseSettings(url=database_url))
     sessions = session_factory(engine)
-    accounts = Accounts(sessions)
+    accounts = registry_administration(sessions).accounts
     login = f"relay-{uuid.uuid4().hex[:8]}@example.test"
     account = await accounts.add(login)
     yield DocumentStore(sessions), Sender(account.id, login), sessions

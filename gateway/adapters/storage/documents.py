@@ -22,6 +22,7 @@ from gateway.adapters.storage.access import readable_condition
 from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import Application as ApplicationRow
 from gateway.adapters.storage.tables import Document, OutboxEntry, Payload, Response
+from gateway.adapters.storage.transaction import Transaction
 from gateway.core.domain import (
     Envelope,
     Identification,
@@ -144,6 +145,28 @@ class DocumentStore:
                 ).all()
                 receipt = replace(receipt, responses=tuple(map(response_summary, responses)))
             return StoredDocument(receipt, document.sender_account_id, document.podmiot_id)
+
+    async def held(self, tx: Transaction, reference: str) -> StoredDocument:
+        """A document held for an officer's decision (a registration application), read in the
+        deciding service's transaction."""
+        document = await tx.session.get(Document, reference)
+        assert document is not None, reference  # an application row refers to its document
+        return StoredDocument(receipt_of(document), document.sender_account_id, document.podmiot_id)
+
+    async def set_status(
+        self,
+        tx: Transaction,
+        reference: str,
+        status: Status,
+        errors: Sequence[ErrorDetail] | None = None,
+    ) -> None:
+        """An officer's decision on a held document, in the deciding service's transaction: its
+        new status and, when given, the errors its receipt shows."""
+        document = await tx.session.get(Document, reference)
+        assert document is not None, reference
+        document.status = status
+        if errors is not None:
+            document.errors = [e.as_dict() for e in errors]
 
     async def list(self, query: DocumentQuery) -> list[Receipt]:
         conditions: list[Any] = [readable_condition(query.readers)]

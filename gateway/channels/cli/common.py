@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from sqlalchemy.engine import make_url
-
 
 def parse_size(text: str) -> int:
     units = {"KB": 1024, "K": 1024, "MB": 1024 * 1024, "M": 1024 * 1024, "B": 1}
@@ -18,11 +16,6 @@ def parse_size(text: str) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"size {text!r} is not a size such as 5KB, 500KB or 3MB") from None
-
-
-def redact(url: str) -> str:
-    """A database or broker URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def run_async(coroutine: Awaitable[int]) -> int:

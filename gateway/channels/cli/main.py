@@ -15,11 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.adapters.storage.database import is_sqlite
-from gateway.adapters.trust_setup import SignatureSetupError
-from gateway.channels.cli.common import redact, run_async
+from gateway.channels.cli.common import run_async
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.core.domain import Verdict
 from gateway.core.errors import GatewayError
@@ -29,17 +26,9 @@ from gateway.core.verdicts import verdict_json
 
 log = logging.getLogger("gateway")
 
-#: what a user can get wrong or a service can lack: reported in one line, exit 2
-USER_ERRORS = (
-    OSError,
-    ValueError,
-    SQLAlchemyError,
-    CatalogError,
-    SignatureSetupError,
-    ConfigError,
-    RightsTableError,
-    GatewayError,
-)
+#: what a user can get wrong or a service can lack: reported in one line, exit 2 (and what the
+#: adapters raise for it: ``gateway.bootstrap.DATABASE_ERRORS`` and ``SETUP_ERRORS``)
+USER_ERRORS = (OSError, ValueError, CatalogError, ConfigError, RightsTableError, GatewayError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace, Settings], int] = args.run
     try:
         return command(args, settings)
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        if not _users_problem(exc):
+            raise
         # Mistakes and unreachable services are told in one line, not with a traceback.
         print(f"gateway: {_explain(exc)}", file=sys.stderr)
         return 2
@@ -87,10 +78,20 @@ def _take_config(argv: list[str]) -> tuple[Path | None, list[str]]:
     return config, rest
 
 
+def _users_problem(exc: Exception) -> bool:
+    if isinstance(exc, USER_ERRORS):
+        return True
+    from gateway.bootstrap import DATABASE_ERRORS, SETUP_ERRORS  # only on failure: it is heavy
+
+    return isinstance(exc, DATABASE_ERRORS + SETUP_ERRORS)
+
+
 def _explain(exc: BaseException) -> str:
+    from gateway.bootstrap import DATABASE_ERRORS
+
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.strerror or exc}: {exc.filename}"
-    if isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, DATABASE_ERRORS):
         return f"database: {str(exc).splitlines()[0]}"
     return str(exc) or type(exc).__name__
 
@@ -153,9 +154,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         _serve_worker(settings, 0)
         return 0
     if settings.database.migrate_on_start:
-        from gateway.adapters.storage.migrations import upgrade
+        from gateway.bootstrap import upgrade_database
 
-        upgrade(settings.database.url)
+        upgrade_database(settings.database)
     settings = settings.replace(database={"migrate_on_start": False})
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_serve_worker, args=(settings, index)) for index in range(args.workers)]
@@ -178,14 +179,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve_worker(settings: Settings, index: int) -> None:
+    from gateway.bootstrap import relays_outbox
     from gateway.channels.http.app import create_app
 
     logging.basicConfig(
         level=logging.INFO, format=f"%(asctime)s [w{index}] %(levelname)s %(name)s: %(message)s"
     )
-    # On SQLite one process relays: its write lock already serialises them, and one is enough.
-    run_relay = index == 0 or not is_sqlite(settings.database.url)
-    app = create_app(settings, run_relay=run_relay)
+    app = create_app(settings, run_relay=relays_outbox(settings, index))
     web.run_app(
         app,
         host=settings.server.host,
@@ -259,9 +259,9 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.adapters.storage.migrations import upgrade
+    from gateway.bootstrap import redact, upgrade_database
 
-    upgrade(settings.database.url)
+    upgrade_database(settings.database)
     print(f"database at revision head ({redact(settings.database.url)})")
     return 0
 

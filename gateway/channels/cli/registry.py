@@ -18,9 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from gateway.adapters.storage.accounts import Accounts
-from gateway.adapters.storage.database import create_engine, session_factory
-from gateway.adapters.storage.registry import Registry
 from gateway.channels.operations import GROUPS, OPERATIONS, Operation, Param
 from gateway.config import Settings
 from gateway.core.errors import BadRequest, RegistryError
@@ -135,17 +132,11 @@ def _read_file(path: Path) -> bytes:
 
 
 def run_operation(operation: Operation, args: argparse.Namespace, settings: Settings) -> int:
-    async def run() -> Any:
-        if settings.database.migrate_on_start:
-            from gateway.adapters.storage.migrations import upgrade
+    from gateway.bootstrap import administering
 
-            await asyncio.to_thread(upgrade, settings.database.url)
-        engine = create_engine(settings.database)
-        try:
-            sessions = session_factory(engine)
-            return await operation.run(Registry(sessions), Accounts(sessions), args.actor, params)
-        finally:
-            await engine.dispose()
+    async def run() -> Any:
+        async with administering(settings) as administration:
+            return await operation.run(administration, args.actor, params)
 
     try:
         params = cli_params(operation, args)

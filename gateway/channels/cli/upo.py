@@ -9,8 +9,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from gateway.adapters.receipt_signer import DEMO_CERTIFICATE
-from gateway.config import ReceiptSettings, Settings
+from gateway.config import Settings
 from gateway.core.receipts.verify import ReceiptNotVerified, verify_receipt
 
 
@@ -36,7 +35,9 @@ def add_upo_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
-    paths = args.certificate or configured_certificates(settings.receipts)
+    from gateway.bootstrap import receipt_certificates
+
+    paths = args.certificate or receipt_certificates(settings.receipts)
     trusted = [cert for path in paths for cert in x509.load_pem_x509_certificates(path.read_bytes())]
     document = args.document.read_bytes() if args.document is not None else None
     try:
@@ -57,12 +58,3 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         f"{verified.signer.subject.rfc4514_string()}{answered}"
     )
     return 0
-
-
-def configured_certificates(settings: ReceiptSettings) -> list[Path]:
-    if settings.certificate is not None:
-        return [settings.certificate, *settings.chain]
-    demo = settings.demo_dir / DEMO_CERTIFICATE
-    if demo.exists():
-        return [demo]
-    raise ValueError("no receipt certificate is configured: give --certificate")

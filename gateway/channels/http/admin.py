@@ -32,8 +32,7 @@ def _handler(operation: Operation) -> Handler:
         if not sender.operator:
             raise Forbidden("the registry administration API needs the token of an operator's account")
         params = operation.parse(await _raw_params(operation, request))
-        running = services(request)
-        result = await operation.run(running.registry, running.account_store, sender.login, params)
+        result = await operation.run(services(request).administration, sender.login, params)
         return web.json_response(result, status=operation.status)
 
     handle.__name__ = "admin_" + "_".join(operation.command).replace("-", "_")

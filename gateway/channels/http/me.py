@@ -15,11 +15,12 @@ def add_me_routes(app: web.Application) -> None:
 async def me(request: web.Request) -> web.StreamResponse:
     """The account, its person and the Podmioty it acts for with its rights: what a user checks
     after linking migrated PDR data."""
-    return web.json_response(await services(request).accounts.me(await caller(request)))
+    return web.json_response((await services(request).accounts.me(await caller(request))).as_dict())
 
 
 async def link_me(request: web.Request) -> web.StreamResponse:
     """Links the calling account to the person migrated from PDR: ``{"pesel": ..., "code": ...}``."""
     sender = await caller(request)
     body = await json_body(request, {"pesel": str, "code": str})
-    return web.json_response(await services(request).accounts.link(sender, body["pesel"], body["code"]))
+    linked = await services(request).accounts.link(sender, body["pesel"], body["code"])
+    return web.json_response(linked.as_dict())

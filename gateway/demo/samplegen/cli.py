@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from gateway.adapters.storage.database import create_engine, session_factory
-from gateway.adapters.storage.migrations import upgrade
-from gateway.adapters.storage.registry import Registry
-from gateway.channels.cli.common import parse_size, redact, run_async
+from gateway.channels.cli.common import parse_size, run_async
 from gateway.config import Settings
 from gateway.demo.samplegen import SampleParams, build_sized
 from gateway.demo.samplegen.registry import seed_sample_registry
@@ -56,14 +52,11 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _registry(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.bootstrap import administering, redact
+
     async def load() -> int:
-        if settings.database.migrate_on_start:
-            await asyncio.to_thread(upgrade, settings.database.url)
-        engine = create_engine(settings.database)
-        try:
-            await seed_sample_registry(Registry(session_factory(engine)))
-        finally:
-            await engine.dispose()
+        async with administering(settings) as administration:
+            await seed_sample_registry(administration)
         print(f"the samples' registry is loaded ({redact(settings.database.url)})")
         return 0
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from gateway.adapters.storage.registry import Registry
 from gateway.demo.samplegen.signing import SAMPLE_PKI, sample_signer
+from gateway.services.registry.administration import RegistryAdministration
 
 SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -54,10 +54,12 @@ SAMPLE_PODMIOTY: tuple[dict[str, Any], ...] = (
 )
 
 
-async def seed_sample_registry(registry: Registry, pki: Path = SAMPLE_PKI, actor: str = "samples") -> None:
+async def seed_sample_registry(
+    registry: RegistryAdministration, pki: Path = SAMPLE_PKI, actor: str = "samples"
+) -> None:
     """Every sample person holds extended rights for every sample Podmiot, in every system."""
     for person in SAMPLE_PERSONS:
-        view = await registry.add_person(
+        added = await registry.persons.add(
             first_name=person.first_name,
             surname=person.surname,
             pesel=person.pesel,
@@ -66,15 +68,15 @@ async def seed_sample_registry(registry: Registry, pki: Path = SAMPLE_PKI, actor
         )
         for role in person.credentials:
             signer = sample_signer(role, pki)
-            await registry.add_credential(
-                view["id_sisc"],
+            await registry.persons.add_credential(
+                added.person.id_sisc,
                 "cbtd" if signer.kind == "cbtd" else "sc",
                 certificate_pem=signer.certificate.public_bytes(serialization.Encoding.PEM),
                 actor=actor,
             )
     for podmiot in SAMPLE_PODMIOTY:
-        await registry.add_podmiot(**podmiot, actor=actor)
+        await registry.podmioty.add(**podmiot, actor=actor)
         for person in SAMPLE_PERSONS:
-            await registry.grant(
+            await registry.representations.grant(
                 person.pesel, podmiot["identifiers"][0][1], "extended", valid_from=SINCE, actor=actor
             )
