@@ -30,6 +30,8 @@ from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.documents import DocumentStore
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
+from gateway.adapters.storage.outbox import OutboxStore
+from gateway.adapters.storage.outbox_signal import OutboxSignal
 from gateway.adapters.storage.registry import Registry
 from gateway.adapters.storage.registry_lookup import RegistryLookup
 from gateway.adapters.trust_setup import build_signature_stage
@@ -45,6 +47,7 @@ from gateway.services.assessment import Assessment
 from gateway.services.documents import DocumentService
 from gateway.services.health import HealthService
 from gateway.services.mailbox import MailboxService
+from gateway.services.outbox import OutboxService
 from gateway.services.receipts import Receipts
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import SubmissionService
@@ -69,6 +72,8 @@ class Services:
     account_store: Accounts
     #: the database, for operator tools and tests that look at rows directly
     sessions: async_sessionmaker[AsyncSession]
+    #: the outbox's dead letters (``gateway outbox`` and ``/api/v1/admin/outbox``)
+    outbox: OutboxService
 
 
 def configured_signature_stage(settings: SignatureSettings) -> XadesVerification:
@@ -112,13 +117,16 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
     """The services of a running gateway; ``run_relay``: this process also relays the outbox and
     consumes responses (when ``amqp.enabled``)."""
     metrics = Metrics()
-    doorbell = asyncio.Event()  # rung after each commit of an accepted document
     async with contextlib.AsyncExitStack() as stack:
         if settings.database.migrate_on_start:
             await asyncio.to_thread(upgrade, settings.database.url)
         engine = create_engine(settings.database)
         stack.push_async_callback(engine.dispose)
         sessions = session_factory(engine)
+        # rung after each commit of an accepted document: this process's relay, and the others'
+        signal = OutboxSignal(settings.database, settings.amqp.reconnect_seconds)
+        stack.push_async_callback(signal.close)
+        await stack.enter_async_context(_background(signal.listen(), "outbox notifications"))
         lookup = RegistryLookup(
             sessions, cache_seconds=settings.registry.cache_seconds, cache_size=settings.registry.cache_size
         )
@@ -130,7 +138,9 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             signer,
             on_issued=lambda kind, stored: metrics.receipts.labels(str(kind), str(stored).lower()).inc(),
         )
-        broker = await _start_routing(stack, settings, sessions, metrics, doorbell) if run_relay else None
+        broker = None
+        if run_relay:
+            broker = await _start_routing(stack, settings, sessions, metrics, signal.doorbell)
         store = DocumentStore(sessions)
         read_rules = ReadRules(sessions)
         registry = Registry(sessions, on_change=lookup.forget)
@@ -138,7 +148,7 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         yield Services(
             settings=settings,
             metrics=metrics,
-            submissions=SubmissionService(assessment, store, metrics, on_committed=doorbell.set),
+            submissions=SubmissionService(assessment, store, metrics, on_committed=signal.ring),
             documents=DocumentService(store, read_rules, receipts),
             receipts=receipts,
             mailbox=MailboxService(Mailbox(sessions), read_rules),
@@ -147,6 +157,7 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             registry=registry,
             account_store=account_store,
             sessions=sessions,
+            outbox=OutboxService(OutboxStore(sessions), on_requeued=signal.ring),
         )
 
 
@@ -192,6 +203,7 @@ async def _start_routing(
         settings.amqp.reconnect_seconds,
         doorbell=doorbell,
         on_published=metrics.published.inc,
+        on_dead_lettered=metrics.dead_lettered.inc,
     )
     consumer = ResponseConsumer(
         sessions, settings.amqp, on_stored=lambda outcome: metrics.responses.labels(outcome).inc()
