@@ -105,7 +105,7 @@ async def test_a_database_that_refuses_connections_gets_503_at_once(proxied: Pro
     gateway, proxy = proxied.gateway, proxied.proxy
     await proxy.cut()
     try:
-        took, status, problem, headers = await timed(
+        took, status, problem, _headers = await timed(
             gateway, signed_build("CC015C", unique_params()), proxied.token
         )
         assert (status, problem["code"]) == (503, "UNAVAILABLE")
@@ -124,7 +124,7 @@ async def test_connection_lost_before_the_commit_is_unavailable_and_nothing_is_s
     body = signed_build("CC015C", params)
     marker = params.message_id.encode()
     broken = proxied.proxy.break_on(marker, deliver=False)  # the INSERT never reaches the server
-    status, problem, headers = await proxied.gateway.post(body, proxied.token)
+    status, problem, _headers = await proxied.gateway.post(body, proxied.token)
     assert broken.done()
     assert (status, problem["code"]) == (503, "UNAVAILABLE"), problem
     assert await stored_with(proxied.direct_url, params.message_id) == []
