@@ -32,7 +32,7 @@ class Readiness:
 
 #: ``/readyz`` answers within 1 s (SPEC.md section 2): what the database has not told by then is
 #: reported as not known, and a database that has not answered at all as not ok
-PROBE_SECONDS = 0.8
+PROBE_SECONDS = 0.5
 
 
 @dataclass

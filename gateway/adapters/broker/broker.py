@@ -181,8 +181,9 @@ class Broker:
     async def _close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None:
+            # a broker that has stopped answering would never acknowledge the close
             with contextlib.suppress(*BROKER_ERRORS):
-                await connection.close()
+                await asyncio.wait_for(connection.close(), self._settings.confirm_timeout_seconds)
 
     async def close(self) -> None:
         await self._drop()
