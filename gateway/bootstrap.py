@@ -32,6 +32,8 @@ from gateway.adapters.storage.database import create_engine, is_sqlite, session_
 from gateway.adapters.storage.documents import DocumentStore
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
+from gateway.adapters.storage.outbox import OutboxStore
+from gateway.adapters.storage.outbox_signal import OutboxSignal
 from gateway.adapters.storage.registry.accounts import AccountStore
 from gateway.adapters.storage.registry.applications import ApplicationStore
 from gateway.adapters.storage.registry.audit import AuditTrail
@@ -52,6 +54,7 @@ from gateway.services.assessment import Assessment
 from gateway.services.documents import DocumentService
 from gateway.services.health import HealthService
 from gateway.services.mailbox import MailboxService
+from gateway.services.outbox import OutboxService
 from gateway.services.receipts import Receipts
 from gateway.services.registry.accounts import AccountAdministration
 from gateway.services.registry.administration import RegistryAdministration
@@ -82,6 +85,8 @@ class Services:
     administration: RegistryAdministration
     #: the database, for operator tools and tests that look at rows directly
     sessions: async_sessionmaker[AsyncSession]
+    #: the outbox's dead letters (``gateway outbox`` and ``/api/v1/admin/outbox``)
+    outbox: OutboxService
 
 
 def configured_signature_stage(settings: SignatureSettings) -> XadesVerification:
@@ -125,13 +130,16 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
     """The services of a running gateway; ``run_relay``: this process also relays the outbox and
     consumes responses (when ``amqp.enabled``)."""
     metrics = Metrics()
-    doorbell = asyncio.Event()  # rung after each commit of an accepted document
     async with contextlib.AsyncExitStack() as stack:
         if settings.database.migrate_on_start:
             await asyncio.to_thread(upgrade, settings.database.url)
         engine = create_engine(settings.database)
         stack.push_async_callback(engine.dispose)
         sessions = session_factory(engine)
+        # rung after each commit of an accepted document: this process's relay, and the others'
+        signal = OutboxSignal(settings.database, settings.amqp.reconnect_seconds)
+        stack.push_async_callback(signal.close)
+        await stack.enter_async_context(_background(signal.listen(), "outbox notifications"))
         lookup = RegistryLookup(
             sessions, cache_seconds=settings.registry.cache_seconds, cache_size=settings.registry.cache_size
         )
@@ -143,14 +151,16 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             signer,
             on_issued=lambda kind, stored: metrics.receipts.labels(str(kind), str(stored).lower()).inc(),
         )
-        broker = await _start_routing(stack, settings, sessions, metrics, doorbell) if run_relay else None
+        broker = None
+        if run_relay:
+            broker = await _start_routing(stack, settings, sessions, metrics, signal.doorbell)
         store = DocumentStore(sessions)
         read_rules = ReadRules(sessions)
         administration, accounts = _registry_services(sessions, on_change=lookup.forget)
         yield Services(
             settings=settings,
             metrics=metrics,
-            submissions=SubmissionService(assessment, store, metrics, on_committed=doorbell.set),
+            submissions=SubmissionService(assessment, store, metrics, on_committed=signal.ring),
             documents=DocumentService(store, read_rules, receipts),
             receipts=receipts,
             mailbox=MailboxService(Mailbox(sessions), read_rules),
@@ -158,6 +168,7 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             health=HealthService(sessions, signer, metrics, lambda: broker),
             administration=administration,
             sessions=sessions,
+            outbox=OutboxService(OutboxStore(sessions), on_requeued=signal.ring),
         )
 
 
@@ -185,6 +196,17 @@ async def administering(settings: Settings) -> AsyncIterator[RegistryAdministrat
         engine = create_engine(settings.database)
         stack.push_async_callback(engine.dispose)
         yield registry_administration(session_factory(engine))
+
+
+@contextlib.asynccontextmanager
+async def outbox_administration(settings: Settings) -> AsyncIterator[OutboxService]:
+    """The outbox's dead letters without the rest of a running gateway: for ``gateway outbox``.
+    Running relays take re-queued rows at their next poll."""
+    engine = create_engine(settings.database)
+    try:
+        yield OutboxService(OutboxStore(session_factory(engine)))
+    finally:
+        await engine.dispose()
 
 
 def registry_administration(
@@ -246,6 +268,7 @@ async def _start_routing(
         settings.amqp.reconnect_seconds,
         doorbell=doorbell,
         on_published=metrics.published.inc,
+        on_dead_lettered=metrics.dead_lettered.inc,
     )
     consumer = ResponseConsumer(
         sessions, settings.amqp, on_stored=lambda outcome: metrics.responses.labels(outcome).inc()

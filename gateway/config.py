@@ -38,6 +38,13 @@ class ServerSettings:
     max_body_bytes: int = 15 * 1024 * 1024
     #: checks run in a thread pool so that large documents do not stall the event loop
     check_threads: int = 4
+    #: a request's line and headers must be whole within this many seconds of the connection being
+    #: opened (or of their first byte on a kept-alive connection); else 408 and the connection closes
+    header_timeout_seconds: float = 10.0
+    #: a request's body must be whole within this many seconds of its headers; else 408
+    body_timeout_seconds: float = 60.0
+    #: a kept-alive connection idle this long after an answer is closed
+    keepalive_timeout_seconds: float = 75.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,13 @@ class DatabaseSettings:
     migrate_on_start: bool = True
     pool_size: int = 10
     echo: bool = False
+    #: opening a connection (PostgreSQL: TCP, start-up and authentication)
+    connect_timeout_seconds: float = 2.0
+    #: one statement, COMMIT included, waiting for its answer (PostgreSQL); on SQLite, the wait for
+    #: the write lock.  A statement that does not answer in time ends its connection.
+    statement_timeout_seconds: float = 3.0
+    #: waiting for a free connection of the pool
+    pool_timeout_seconds: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +74,24 @@ class AmqpSettings:
 
 @dataclass(frozen=True, slots=True)
 class RelaySettings:
+    """The outbox relay (docs/operations-reliability.md)."""
+
+    #: rows claimed at a time
     batch_size: int = 100
-    #: how often the outbox is looked at when nothing wakes the relay (other processes' messages)
+    #: how often the outbox is looked at when nothing wakes the relay
     poll_seconds: float = 1.0
+    #: messages published and not yet marked as such in the database, at most: what a database
+    #: drop or a crash can publish twice
+    max_in_flight: int = 200
+    #: failed publications of one row (refused, unroutable, no such exchange) before it is
+    #: dead-lettered and its document becomes ``undeliverable``
+    max_attempts: int = 10
+    #: the wait before a failed row is tried again: doubled after each failure, up to the maximum
+    retry_initial_seconds: float = 1.0
+    retry_max_seconds: float = 300.0
+    #: a claimed row that its relay has neither marked nor released within this time (the process
+    #: died) may be claimed by another; longer than ``amqp.confirm_timeout_seconds``
+    claim_seconds: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,16 @@ class Metrics:
             "Seconds until the receipt-signing certificate expires",
             registry=self.registry,
         )
+        self.dead_lettered = Counter(
+            "gateway_outbox_dead_lettered",
+            "Outbox rows dead-lettered past the retry cap (their documents undeliverable)",
+            registry=self.registry,
+        )
+        self.dead_letters = Gauge(
+            "gateway_outbox_dead_letters",
+            "Dead letters in the outbox, waiting for an operator to re-queue them",
+            registry=self.registry,
+        )
         self.backlog = Gauge(
             "gateway_outbox_backlog", "Messages waiting in the outbox", registry=self.registry
         )

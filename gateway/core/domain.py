@@ -31,6 +31,9 @@ class Status(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     ROUTED = "routed"
+    #: accepted, but routing failed past the retry cap (a dead letter of the outbox); an operator
+    #: re-queues it (``gateway outbox requeue``)
+    UNDELIVERABLE = "undeliverable"
     #: a registration application (SZPROT) waiting for an officer's decision
     PENDING = "pending"
 

@@ -78,6 +78,12 @@ class PayloadTooLarge(RequestError):
     code, status, title = "PAYLOAD_TOO_LARGE", 413, "Payload too large"
 
 
+class RequestTimeout(RequestError):
+    """The request's body did not arrive whole within ``server.body_timeout_seconds``."""
+
+    code, status, title = "REQUEST_TIMEOUT", 408, "Request not received in time"
+
+
 class UnsupportedMediaType(RequestError):
     code, status, title = "UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported media type"
 

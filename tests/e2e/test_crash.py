@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,9 +10,10 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.conftest import new_postgresql_database, sample_pki_copy, seed_test_registry
+from tests.conftest import new_postgresql_database, seed_test_registry
 from tests.support.amqp import drain_queue
 from tests.support.messages import signed_build, unique_params
+from tests.support.processes import GatewayProcess, free_port
 
 MESSAGES = 3000
 KILL_AFTER = 800
@@ -30,72 +26,6 @@ def fresh_postgres_url() -> Iterator[str]:
     with new_postgresql_database() as url:
         asyncio.run(seed_test_registry(url))
         yield url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class GatewayProcess:
-    def __init__(self, database_url: str, amqp_url: str, port: int, log: Path, workers: int = 1) -> None:
-        self.port = port
-        self.workers = workers
-        self.url = f"http://127.0.0.1:{port}"
-        self._env = {
-            **os.environ,
-            "GATEWAY_DATABASE_URL": database_url,
-            "GATEWAY_AMQP_URL": amqp_url,
-            "GATEWAY_RELAY_POLL_SECONDS": "0.2",
-            "GATEWAY_AMQP_RECONNECT_SECONDS": "0.5",
-            "GATEWAY_SIGNATURE_PKI_DIR": str(sample_pki_copy()),
-        }
-        self._log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gateway.channels.cli.main",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(self.workers),
-                ],
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                try:
-                    async with session.get(f"{self.url}/readyz") as response:
-                        ready = await response.json()
-                        if ready["checks"]["broker"]["ok"]:
-                            return  # serving, and the topology is declared
-                except aiohttp.ClientError:
-                    pass
-                assert self.process.poll() is None, self._log.read_text()[-3000:]
-                await asyncio.sleep(0.1)
-        raise AssertionError("gateway did not start: " + self._log.read_text()[-3000:])
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 @pytest.fixture
@@ -114,7 +44,14 @@ async def token_for(fresh_postgres_url: str) -> AsyncIterator[str]:
 async def test_sigkill_under_load_loses_nothing_answered(
     fresh_postgres_url: str, amqp_url: str, token_for: str, tmp_path: Path
 ) -> None:
-    gateway = GatewayProcess(fresh_postgres_url, amqp_url, free_port(), tmp_path / "gateway.log")
+    gateway = GatewayProcess(
+        fresh_postgres_url,
+        amqp_url,
+        free_port(),
+        tmp_path / "gateway.log",
+        # the rows the killed relay had claimed may be claimed again after this
+        env={"GATEWAY_RELAY_CLAIM_SECONDS": "5", "GATEWAY_AMQP_CONFIRM_TIMEOUT_SECONDS": "3"},
+    )
     bodies = [signed_build("CC015C", unique_params()) for _ in range(MESSAGES)]
     answered: dict[str, str] = {}  # reference -> message id, for every 2xx
     killed = asyncio.Event()

@@ -4,11 +4,14 @@ on both databases."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import aio_pika
 import pytest
 from sqlalchemy import select
 
@@ -17,11 +20,13 @@ from gateway.adapters.broker.memory import MemoryPublisher
 from gateway.adapters.broker.relay import OutboxRelay
 from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.documents import DocumentStore, StoreOutcome
-from gateway.adapters.storage.outbox import outbox_backlog
+from gateway.adapters.storage.outbox import OutboxStore, outbox_backlog
 from gateway.adapters.storage.tables import Document, OutboxEntry
 from gateway.bootstrap import registry_administration
 from gateway.config import AmqpSettings, DatabaseSettings, RelaySettings
 from gateway.core.domain import Envelope, Identification, Route, Sender, Submission, Verdict
+from gateway.core.errors import NotFound
+from gateway.services.outbox import OutboxService
 from tests.support.amqp import drain_queue
 
 QUEUE = "EMCSPL2.inbound"
@@ -71,22 +76,24 @@ async def store(database_url: str) -> AsyncIterator[tuple[DocumentStore, Sender,
     await engine.dispose()
 
 
-def accepted(message_id: str) -> Verdict:
+def accepted(message_id: str, route: Route | None = None) -> Verdict:
     envelope = Envelope("EMCSPL2", "IE815", "1.0", message_id, "LRN1", None, "PL00000000001", "consignor")
     return Verdict(
         digest=f"sha256:{uuid.uuid4().hex}",
         identification=Identification("EMCSPL2", "IE815", "1.0"),
         envelope=envelope,
-        route=Route.inbound("EMCSPL2", "IE815"),
+        route=route or Route.inbound("EMCSPL2", "IE815"),
     )
 
 
-async def put(store: DocumentStore, sender: Sender, count: int) -> list[tuple[str, bytes]]:
+async def put(
+    store: DocumentStore, sender: Sender, count: int, route: Route | None = None
+) -> list[tuple[str, bytes]]:
     stored = []
     for _ in range(count):
         body = f"<x id='{uuid.uuid4()}'/>".encode()
         result = await store.store(
-            Submission(body, sender, datetime.now(UTC)), accepted(f"M{uuid.uuid4().hex[:12]}")
+            Submission(body, sender, datetime.now(UTC)), accepted(f"M{uuid.uuid4().hex[:12]}", route)
         )
         assert result.outcome is StoreOutcome.NEW
         stored.append((result.receipt.reference, body))
@@ -165,3 +172,161 @@ async def test_two_relays_on_one_database_never_publish_a_row_twice(store) -> No
     assert sum(counts) == 120
     ids = [p.message_id for p in publisher.published]
     assert sorted(ids) == sorted(reference for reference, _ in stored)
+
+
+# --- one row cannot jam the others (issue 16.4) ------------------------------------------------------
+
+
+async def outbox_entry(sessions: Any, reference: str) -> OutboxEntry:
+    async with sessions() as session:
+        entry = await session.scalar(select(OutboxEntry).where(OutboxEntry.reference == reference))
+    assert entry is not None
+    return entry
+
+
+async def document_status(sessions: Any, reference: str) -> str:
+    async with sessions() as session:
+        status = await session.scalar(select(Document.status).where(Document.reference == reference))
+    return str(status)
+
+
+async def test_a_refused_row_backs_off_instead_of_being_retried_every_pass(store) -> None:
+    documents, sender, sessions = store
+    publisher = MemoryPublisher()
+    await drain_all(OutboxRelay(sessions, publisher, RelaySettings(), 0.1))
+    [(refused, _)] = await put(documents, sender, 1)
+    publisher.refuse.add(refused)
+    relay = OutboxRelay(sessions, publisher, RelaySettings(retry_initial_seconds=30), 0.1)
+    for _ in range(5):
+        await relay.drain_once()
+    entry = await outbox_entry(sessions, refused)
+    assert entry.attempts == 1  # tried once, then left alone until its time comes
+    assert entry.next_attempt_at is not None
+    assert entry.next_attempt_at > datetime.now(UTC) + timedelta(seconds=25)
+    assert entry.claimed_by is None
+    assert await document_status(sessions, refused) == "accepted"
+
+
+async def test_past_the_cap_a_row_is_dead_lettered_listed_and_requeued(store) -> None:
+    documents, sender, sessions = store
+    publisher = MemoryPublisher()
+    await drain_all(OutboxRelay(sessions, publisher, RelaySettings(), 0.1))
+    [(refused, _)] = await put(documents, sender, 1)
+    publisher.refuse.add(refused)
+    dead_lettered: list[int] = []
+    settings = RelaySettings(max_attempts=3, retry_initial_seconds=0.01, retry_max_seconds=0.02)
+    relay = OutboxRelay(sessions, publisher, settings, 0.1, on_dead_lettered=dead_lettered.append)
+    for _ in range(3):
+        await relay.drain_once()
+        await asyncio.sleep(0.05)
+    entry = await outbox_entry(sessions, refused)
+    assert entry.attempts == 3 and entry.dead_at is not None and entry.published_at is None
+    assert await document_status(sessions, refused) == "undeliverable"
+    assert dead_lettered == [1]
+    assert await relay.drain_once() == 0  # a dead letter is not tried again
+    backlog = await outbox_backlog(sessions)
+    assert backlog.dead >= 1
+
+    outbox = OutboxService(OutboxStore(sessions))
+    assert refused in [letter.reference for letter in await outbox.dead_letters(1000)]
+    with pytest.raises(NotFound):
+        await outbox.requeue([str(uuid.uuid4())])
+    requeued = await outbox.requeue([refused])
+    assert requeued.references == (refused,)
+    assert await document_status(sessions, refused) == "accepted"
+    entry = await outbox_entry(sessions, refused)
+    assert (entry.attempts, entry.dead_at, entry.next_attempt_at) == (0, None, None)
+    publisher.refuse.clear()  # the cause mended: it goes through
+    assert await drain_all(relay) == 1
+    assert [p.message_id for p in publisher.published] == [refused]
+    assert await document_status(sessions, refused) == "routed"
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def rabbitmq(amqp_url: str) -> AsyncIterator[Broker]:
+    broker = Broker(AmqpSettings(url=amqp_url, confirm_timeout_seconds=5))
+    await broker.ensure_connected()
+    yield broker
+    await broker.close()
+
+
+async def test_a_poison_row_at_the_head_of_a_full_backlog_jams_nothing(
+    store, rabbitmq: Broker, amqp_url: str
+) -> None:
+    documents, sender, sessions = store
+    await drain_all(OutboxRelay(sessions, rabbitmq, RelaySettings(), 0.1))
+    await drain_queue(amqp_url, QUEUE, settle=0.1)
+    # first in the queue: a message for an exchange that does not exist, which would make the
+    # broker close the publishing channel; behind it a full backlog
+    [(poison, _)] = await put(documents, sender, 1, Route("gw.test.no-such-exchange", "EMCSPL2.IE815"))
+    good = await put(documents, sender, 150)
+    dead_lettered: list[int] = []
+    settings = RelaySettings(
+        batch_size=40, max_in_flight=80, poll_seconds=0.1, max_attempts=3, retry_initial_seconds=0.1
+    )
+    relay = OutboxRelay(sessions, rabbitmq, settings, 0.1, on_dead_lettered=dead_lettered.append)
+    running = asyncio.create_task(relay.run())
+    try:
+        delivered = await drain_queue(amqp_url, QUEUE, expect=len(good), timeout=20, settle=0.3)
+        ours = {r for r, _ in good}  # (rows earlier tests left to back off may come due meanwhile)
+        assert sorted(str(m.message_id) for m in delivered if m.message_id in ours) == sorted(ours)
+
+        async def dead() -> bool:
+            return (await outbox_entry(sessions, poison)).dead_at is not None
+
+        await wait_until(dead)
+        assert rabbitmq.connected  # the broker was never taken for down
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    entry = await outbox_entry(sessions, poison)
+    assert entry.attempts == 3 and "gw.test.no-such-exchange" in (entry.last_error or "")
+    assert await document_status(sessions, poison) == "undeliverable"
+    assert dead_lettered == [1]
+    assert {await document_status(sessions, r) for r, _ in good} == {"routed"}
+
+
+async def test_a_channel_closed_by_one_row_is_reopened_and_the_others_go_through(
+    store, rabbitmq: Broker, amqp_url: str
+) -> None:
+    """An exchange that existed when first used and is deleted later: the broker closes the channel
+    in the middle of a pipeline; the rows for it are refused, the others published again."""
+    documents, sender, sessions = store
+    await drain_all(OutboxRelay(sessions, rabbitmq, RelaySettings(), 0.1))
+    await drain_queue(amqp_url, QUEUE, settle=0.1)
+    doomed = f"gw.test.doomed-{uuid.uuid4().hex[:6]}"
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        await channel.declare_exchange(doomed, aio_pika.ExchangeType.TOPIC)
+        relay = OutboxRelay(sessions, rabbitmq, RelaySettings(retry_initial_seconds=0.05), 0.1)
+        await put(documents, sender, 1, Route(doomed, "EMCSPL2.IE815"))
+        assert await relay.drain_once() == 0  # unroutable (nothing bound), but known to exist now
+        await channel.exchange_delete(doomed)
+    finally:
+        await connection.close()
+    doomed_refs: list[str] = []
+    good: list[tuple[str, bytes]] = []
+    for _ in range(10):
+        doomed_refs += [reference for reference, _ in await put(documents, sender, 1, Route(doomed, "A.B"))]
+        good += await put(documents, sender, 5)
+    for _ in range(6):
+        with contextlib.suppress(BrokerUnavailable):
+            await relay.drain_once()
+        await asyncio.sleep(0.1)
+    delivered = await drain_queue(amqp_url, QUEUE, expect=len(good), timeout=10, settle=0.3)
+    # every one (those the broker had routed before it closed the channel may come twice)
+    assert {r for r, _ in good} <= {str(m.message_id) for m in delivered}
+    for reference in doomed_refs:
+        entry = await outbox_entry(sessions, reference)
+        assert entry.published_at is None and entry.attempts >= 1
+        assert doomed in (entry.last_error or "")
+    assert rabbitmq.connected

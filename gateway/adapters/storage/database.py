@@ -1,9 +1,17 @@
-"""Engine and sessions: SQLite (embedded default) or PostgreSQL, chosen by URL."""
+"""Engine and sessions: SQLite (embedded default) or PostgreSQL, chosen by URL.
+
+Every database operation is bounded (``[database]`` timeouts): opening a connection, waiting for
+one from the pool, and each statement, COMMIT included.  A request that meets a database which has
+stopped answering gets ``503`` within about ``pool_timeout + max(connect_timeout,
+statement_timeout)`` seconds instead of hanging (docs/operations-reliability.md).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -16,30 +24,76 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def asyncpg_dsn(url: str) -> str:
+    """The plain ``postgresql://`` address asyncpg itself takes, from a SQLAlchemy URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class BoundedConnection(asyncpg.Connection):  # type: ignore[misc]
+    """An asyncpg connection that is closed, not cancelled, when a statement runs out of time.
+
+    asyncpg answers a timeout by sending a cancel request over a second connection and waiting for
+    the server to acknowledge it; a server that has stopped answering does neither, so every later
+    use of the connection (the ROLLBACK, the pool's reset) would wait once more.  Closing it at
+    once makes the timeout the whole wait; the pool opens a new connection when one is needed."""
+
+    def _cancel_current_command(
+        self, waiter: asyncio.Future[None], cancel_waiter: asyncio.Future[None] | None = None
+    ) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+        # after the protocol has failed the statement's own waiter with the TimeoutError
+        self._loop.call_soon(self.terminate)
+
+
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     url = settings.url
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=settings.echo, connect_args={"timeout": 30})
-        _serialise_sqlite_writes(engine)
+        engine = create_async_engine(
+            url,
+            echo=settings.echo,
+            pool_timeout=settings.pool_timeout_seconds,
+            connect_args={"timeout": settings.statement_timeout_seconds},
+        )
+        _serialise_sqlite_writes(engine, busy_ms=int(settings.statement_timeout_seconds * 1000))
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=settings.echo,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
         pool_pre_ping=True,
+        pool_timeout=settings.pool_timeout_seconds,
+        connect_args={
+            "timeout": settings.connect_timeout_seconds,
+            "command_timeout": settings.statement_timeout_seconds,
+            "connection_class": BoundedConnection,
+        },
     )
+    _timeouts_end_connections(engine)
+    return engine
 
 
-def _serialise_sqlite_writes(engine: AsyncEngine) -> None:
+def _timeouts_end_connections(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        # A statement that timed out closed its connection (BoundedConnection): the pool must not
+        # take it back as if it were fine.
+        if isinstance(context.original_exception, TimeoutError):
+            context.is_disconnect = True
+
+
+def _serialise_sqlite_writes(engine: AsyncEngine, busy_ms: int) -> None:
     # WAL lets readers go on while one writer writes; synchronous=FULL makes a commit survive a
     # power cut, which is what a 2xx promises.  BEGIN IMMEDIATE takes the write lock up front so
-    # that a read-then-write transaction cannot fail half-way on a lock upgrade.
+    # that a read-then-write transaction cannot fail half-way on a lock upgrade; busy_timeout
+    # bounds the wait for it.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+        pragmas = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={busy_ms}")
+        for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.storage.access import readable_condition
-from gateway.adapters.storage.errors import translate_database_errors
+from gateway.adapters.storage.errors import commit, translate_database_errors
 from gateway.adapters.storage.tables import Application as ApplicationRow
 from gateway.adapters.storage.tables import Document, OutboxEntry, Payload, Response
 from gateway.adapters.storage.transaction import Transaction
@@ -226,7 +226,7 @@ class DocumentStore:
             route_key=verdict.route.routing_key if verdict.route else None,
             dedup_key=key,
         )
-        async with self._sessions() as session, session.begin():
+        async with self._sessions() as session:
             session.add(document)
             session.add(Payload(reference=reference, body=submission.body))
             if status is Status.PENDING:
@@ -253,6 +253,7 @@ class DocumentStore:
                         attempts=0,
                     )
                 )
+            await commit(session)  # OUTCOME_UNKNOWN when the COMMIT's answer was lost
         return Receipt(reference, status, submission.received_at, verdict, rights=document.rights)
 
     async def _by_dedup_key(self, key: str) -> Receipt | None:

@@ -1,4 +1,10 @@
-"""Database failures translated at the adapter's boundary into the gateway's error tree."""
+"""Database failures translated at the adapter's boundary into the gateway's error tree.
+
+Two answers for a database in trouble (SPEC.md section 2): ``UNAVAILABLE`` when it is known that
+nothing was stored, ``OUTCOME_UNKNOWN`` when the connection failed while a COMMIT was on its way
+or its answer was, so that the transaction may have been committed.  :func:`commit` is the one
+place that tells them apart; whatever writes a document commits through it.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,92 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.core.errors import Unavailable
+from gateway.core.errors import OutcomeUnknown, Unavailable
 
 UNREACHABLE = "the database is not reachable; nothing was accepted, try again"
+UNKNOWN = (
+    "the connection to the database was lost while the document was being committed: it may have "
+    "been stored.  Send the same bytes again to learn its reference"
+)
+
+#: SQLSTATE classes that mean "not now" rather than "not this": connection exception, insufficient
+#: resources, operator intervention (a cancelled statement, a server shutting down), and a
+#: serialisation failure or deadlock.  The transaction did not commit.
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57"})
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve now (as opposed to a refusal of the request's
+    own statement, such as a constraint it violates)."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or _sqlstate(exc)[:2] in _TRANSIENT_SQLSTATE_CLASSES
+    return False
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    for source in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        code = getattr(source, "sqlstate", None) or getattr(source, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return ""
+
+
+def commit_outcome_unknown(exc: BaseException, *, remote: bool) -> bool:
+    """Whether a COMMIT that raised ``exc`` may nevertheless have been committed.
+
+    Only a server across a connection (``remote``: PostgreSQL) leaves that open, and only when the
+    connection failed or ran out of time after the COMMIT was sent: the server may have committed
+    and its answer been lost.  An answer from the server (a constraint, a serialisation failure)
+    means it did not commit; SQLite commits in this process and says which."""
+    if not remote or not database_away(exc):
+        return False
+    # an error the server answered with (it has a SQLSTATE) means the transaction was rolled back
+    answered = isinstance(exc, DBAPIError) and bool(_sqlstate(exc)) and not exc.connection_invalidated
+    return not answered
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit ``session``'s transaction: :class:`OutcomeUnknown` when its outcome cannot be known,
+    :class:`Unavailable` when it is known that nothing was committed.
+
+    Everything pending is flushed first, so that a failure before the COMMIT itself is told as
+    what it is: nothing was stored."""
+    try:
+        await session.flush()
+    except Exception as exc:
+        if database_away(exc):
+            raise Unavailable(UNREACHABLE) from exc
+        raise
+    remote = session.get_bind().dialect.name != "sqlite"
+    try:
+        await session.commit()
+    except Exception as exc:
+        if commit_outcome_unknown(exc, remote=remote):
+            raise OutcomeUnknown(UNKNOWN) from exc
+        if database_away(exc):
+            raise Unavailable(UNREACHABLE) from exc
+        raise
 
 
 @asynccontextmanager
 async def translate_database_errors() -> AsyncIterator[None]:
-    """The database being away is the client's ``UNAVAILABLE``; nothing was accepted."""
+    """The database being away is the client's ``UNAVAILABLE``; nothing was accepted.
+
+    A pool that has no free connection in time (SQLAlchemy's own ``TimeoutError``), a statement or
+    a connection attempt that timed out, a lost connection: all ``503 UNAVAILABLE`` with
+    ``Retry-After``."""
     try:
         yield
     except IntegrityError:
         raise
-    except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
-        raise Unavailable(UNREACHABLE) from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
+    except Exception as exc:
+        if database_away(exc):
             raise Unavailable(UNREACHABLE) from exc
         raise

@@ -262,15 +262,30 @@ class OutboxEntry(Base):
     headers: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    #: failed publications of this row (refused, unroutable); broker outages are not counted
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: after a failure: not tried again before this moment (backoff)
+    next_attempt_at: Mapped[datetime | None]
+    #: past the retry cap: dead-lettered, waits for an operator to re-queue it
+    dead_at: Mapped[datetime | None]
+    #: the relay that is publishing the row, and until when its claim holds (docs/operations-reliability.md)
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    claimed_until: Mapped[datetime | None]
 
     __table_args__ = (
         Index(
             "ix_outbox_pending",
             "id",
-            sqlite_where=text("published_at IS NULL"),
-            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL AND dead_at IS NULL"),
+            postgresql_where=text("published_at IS NULL AND dead_at IS NULL"),
+        ),
+        Index(
+            "ix_outbox_dead",
+            "dead_at",
+            "id",
+            sqlite_where=text("dead_at IS NOT NULL"),
+            postgresql_where=text("dead_at IS NOT NULL"),
         ),
     )
 

@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from gateway.channels.cli.common import run_async
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.core.domain import Verdict
@@ -131,12 +129,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     db.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
 
+    from gateway.channels.cli.outbox import add_outbox_commands
     from gateway.channels.cli.registry import add_registry_commands
     from gateway.channels.cli.upo import add_upo_commands
     from gateway.extensions import load_extensions
 
     add_registry_commands(commands)
     add_upo_commands(commands)
+    add_outbox_commands(commands)
     for extension in load_extensions():
         extension.add_commands(commands)
     return parser
@@ -181,19 +181,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _serve_worker(settings: Settings, index: int) -> None:
     from gateway.bootstrap import relays_outbox
     from gateway.channels.http.app import create_app
+    from gateway.channels.http.server import serve
 
     logging.basicConfig(
         level=logging.INFO, format=f"%(asctime)s [w{index}] %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(settings, run_relay=relays_outbox(settings, index))
-    web.run_app(
-        app,
-        host=settings.server.host,
-        port=settings.server.port,
-        reuse_port=True if index or settings.server.port else None,
-        print=lambda message: log.info("%s", message),
-        access_log=None,
-    )
+    serve(app, settings.server, reuse_port=True if index or settings.server.port else None)
 
 
 async def _checked_with_rights(paths: Sequence[Path], settings: Settings) -> list[Verdict]:

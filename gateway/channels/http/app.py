@@ -15,9 +15,11 @@ from gateway.channels.http.documents import add_document_routes
 from gateway.channels.http.health import add_health_routes
 from gateway.channels.http.mailbox import add_mailbox_routes
 from gateway.channels.http.me import add_me_routes
+from gateway.channels.http.outbox import add_outbox_routes
 from gateway.channels.http.problems import error_response, problem_response
+from gateway.channels.http.server import BodyTimedOut
 from gateway.config import Settings
-from gateway.core.errors import GatewayError
+from gateway.core.errors import GatewayError, RequestTimeout
 from gateway.extensions import load_extensions
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     add_mailbox_routes(app)
     add_me_routes(app)
     add_admin_routes(app)
+    add_outbox_routes(app)
     add_health_routes(app)
     for extension in load_extensions():
         extension.add_routes(app, settings)
@@ -56,6 +59,9 @@ async def problems_middleware(request: web.Request, handler: Handler) -> web.Str
         response = await handler(request)
     except GatewayError as error:
         response = error_response(error)
+    except BodyTimedOut as exc:
+        response = error_response(RequestTimeout(str(exc)))
+        response.force_close()  # the rest of the body is not waited for
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
