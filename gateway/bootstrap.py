@@ -2,8 +2,8 @@
 
 One place for the server, the CLI and the tests alike: :func:`running` opens the database, loads the
 trust, the catalog and the receipt key, starts the background work (the registry watcher, the outbox
-relay, the responses consumer) and yields the :class:`Services` a channel calls.  Nothing connects
-before it is entered, and everything it started is stopped when it is left.
+relay, the responses consumer, the push delivery) and yields the :class:`Services` a channel calls.
+Nothing connects before it is entered, and everything it started is stopped when it is left.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,7 @@ from gateway.adapters.broker.relay import OutboxRelay
 from gateway.adapters.broker.responses import ResponseConsumer
 from gateway.adapters.broker.topology import QUEUES
 from gateway.adapters.metrics import Metrics
+from gateway.adapters.push_client import PushClient
 from gateway.adapters.receipt_signer import load_receipt_signer
 from gateway.adapters.storage.access import ReadRules
 from gateway.adapters.storage.accounts import Accounts
@@ -30,8 +32,10 @@ from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.documents import DocumentStore
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
+from gateway.adapters.storage.push import PushStore
 from gateway.adapters.storage.registry import Registry
 from gateway.adapters.storage.registry_lookup import RegistryLookup
+from gateway.adapters.storage.webservice import NonceStore, load_digest_box
 from gateway.adapters.trust_setup import build_signature_stage
 from gateway.config import Settings, SignatureSettings
 from gateway.core.domain import INBOUND_EXCHANGE, REGISTRY_SYSTEM, SYSTEMS, inbound_queue
@@ -45,9 +49,11 @@ from gateway.services.assessment import Assessment
 from gateway.services.documents import DocumentService
 from gateway.services.health import HealthService
 from gateway.services.mailbox import MailboxService
+from gateway.services.push import PushDeliveries
 from gateway.services.receipts import Receipts
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import SubmissionService
+from gateway.services.webservice import WebServiceAuth
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +75,8 @@ class Services:
     account_store: Accounts
     #: the database, for operator tools and tests that look at rows directly
     sessions: async_sessionmaker[AsyncSession]
+    #: the SEAP channel's WS-Security UsernameToken check
+    web_service: WebServiceAuth
 
 
 def configured_signature_stage(settings: SignatureSettings) -> XadesVerification:
@@ -134,7 +142,9 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         store = DocumentStore(sessions)
         read_rules = ReadRules(sessions)
         registry = Registry(sessions, on_change=lookup.forget)
-        account_store = Accounts(sessions)
+        account_store = Accounts(sessions, load_digest_box(settings.seap))
+        if run_relay and settings.seap.push_enabled:
+            await _start_push(stack, settings, account_store.push, read_rules)
         yield Services(
             settings=settings,
             metrics=metrics,
@@ -147,6 +157,11 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             registry=registry,
             account_store=account_store,
             sessions=sessions,
+            web_service=WebServiceAuth(
+                account_store.web_service,
+                NonceStore(sessions),
+                timedelta(seconds=settings.seap.clock_skew_seconds),
+            ),
         )
 
 
@@ -199,6 +214,15 @@ async def _start_routing(
     await stack.enter_async_context(_background(relay.run(), "outbox relay"))
     await stack.enter_async_context(_background(consumer.run(), "responses consumer"))
     return broker
+
+
+async def _start_push(
+    stack: contextlib.AsyncExitStack, settings: Settings, store: PushStore, read_rules: ReadRules
+) -> None:
+    """Delivery to the accounts' own WS_PUSH endpoints (every process takes a share)."""
+    client = PushClient(settings.seap.push_timeout_seconds)
+    deliveries = PushDeliveries(store, read_rules, client, settings.seap, settings.parsing)
+    await stack.enter_async_context(_background(deliveries.run(), "push delivery"))
 
 
 @contextlib.asynccontextmanager

@@ -11,11 +11,14 @@ and :meth:`Operation.bind` checks the whole set (required parameters, "exactly o
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from gateway.adapters.storage.accounts import Accounts
+from gateway.adapters.storage.push import DELIVERY_STATES
 from gateway.adapters.storage.registry import CREDENTIAL_KINDS, Registry
 from gateway.core.domain import SYSTEMS
 from gateway.core.errors import BadRequest, ErrorDetail, RegistryError
@@ -254,7 +257,32 @@ async def _account_role(registry: Registry, accounts: Accounts, actor: str, p: d
 
 
 async def _account_password(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
-    return await registry.set_password(p["login"], p["password"], actor=actor)
+    """The web-service (and console) password: the one given, or a generated one shown once;
+    ``digest``: also sealed for WS-Security PasswordDigest (docs/seap.md)."""
+    if p["digest"] and not accounts.web_service.digest_available:
+        raise RegistryError("PasswordDigest needs a key to seal the password with: set [seap] digest_key")
+    password = p["password"] or secrets.token_urlsafe(18)
+    result = await registry.set_password(p["login"], password, actor=actor)
+    digest = await accounts.web_service.keep_for_digest(p["login"], password if p["digest"] else None, actor)
+    return {**result, "generated_password": None if p["password"] else password, "password_digest": digest}
+
+
+async def _push_set(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await accounts.push.set_endpoint(p["login"], p["url"], datetime.now(UTC), actor)
+
+
+async def _push_remove(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await accounts.push.remove_endpoint(p["login"], actor)
+
+
+async def _push_deliveries(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    if not 1 <= p["limit"] <= 1000:
+        raise RegistryError("limit must be 1 to 1000")
+    return await accounts.push.deliveries(p["login"], p["status"], p["limit"])
+
+
+async def _push_retry(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
+    return await accounts.push.retry(p["id"], datetime.now(UTC), actor)
 
 
 async def _account_attach(registry: Registry, accounts: Accounts, actor: str, p: dict[str, Any]) -> Any:
@@ -468,9 +496,13 @@ OPERATIONS: tuple[Operation, ...] = (
         ("account", "password"),
         "PUT",
         "/accounts/{login}/password",
-        "set an account's password (CLI: read from standard input)",
+        "set an account's web-service password (--password-stdin, or one is generated and shown once)",
         _account_password,
-        (_LOGIN, Param("password", "secret", required=True, help="at least 12 characters")),
+        (
+            _LOGIN,
+            Param("password", "secret", help="at least 12 characters"),
+            Param("digest", "bool", default=False, help="also allow WS-Security PasswordDigest"),
+        ),
     ),
     Operation(
         ("account", "attach"),
@@ -716,6 +748,43 @@ OPERATIONS: tuple[Operation, ...] = (
         (_REFERENCE, Param("reason", required=True, help="why; shown to the applicant")),
         aliases=(("application", "reject"),),
     ),
+    # --- push to the accounts' own WS_PUSH endpoints (SEAP channel)
+    Operation(
+        ("push", "set"),
+        "PUT",
+        "/accounts/{login}/push-endpoint",
+        "deliver the responses an account may read to its own WS_PUSH endpoint too",
+        _push_set,
+        (_LOGIN, _arg("url", "the endpoint's URL (https://...)")),
+    ),
+    Operation(
+        ("push", "remove"),
+        "DELETE",
+        "/accounts/{login}/push-endpoint",
+        "stop pushing to an account's endpoint (pending deliveries are cancelled)",
+        _push_remove,
+        (_LOGIN,),
+    ),
+    Operation(
+        ("push", "deliveries"),
+        "GET",
+        "/push/deliveries",
+        "list push deliveries, newest first, with every attempt",
+        _push_deliveries,
+        (
+            Param("login", help="only this account's"),
+            Param("status", choices=DELIVERY_STATES),
+            Param("limit", "int", default=50),
+        ),
+    ),
+    Operation(
+        ("push", "retry"),
+        "POST",
+        "/push/deliveries/{id}/retry",
+        "deliver a failed or cancelled delivery again",
+        _push_retry,
+        (_path("id", "the delivery's id", kind="int"),),
+    ),
     # --- PDR migration
     Operation(
         ("pdr", "import"),
@@ -747,4 +816,5 @@ GROUPS = {
     "representation": "representations: persons acting for Podmioty",
     "application": "registration applications (SZPROT)",
     "pdr": "migration from PDR",
+    "push": "push to the accounts' own WS_PUSH endpoints (SEAP channel)",
 }

@@ -16,10 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.storage import audit
 from gateway.adapters.storage.errors import translate_database_errors
+from gateway.adapters.storage.push import PushStore
 from gateway.adapters.storage.tables import Account, ApiToken
+from gateway.adapters.storage.webservice import WebServiceAccounts
 from gateway.core.domain import Sender
 from gateway.core.errors import RegistryConflict, RegistryError, RegistryNotFound, Unauthenticated
 from gateway.core.passwords import hash_secret
+from gateway.core.seap.secretbox import SecretBox
 
 TOKEN_PREFIX = "cgw_"
 
@@ -55,8 +58,13 @@ def _view(account: Account) -> AccountView:
 
 
 class Accounts:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], digest_box: SecretBox | None = None
+    ) -> None:
         self._sessions = sessions
+        #: the SEAP channel's side of an account: its PasswordDigest secret, its push endpoint
+        self.web_service = WebServiceAccounts(sessions, digest_box)
+        self.push = PushStore(sessions)
 
     async def authenticate(self, token: str) -> Sender:
         """The active account the API token belongs to, or ``UNAUTHENTICATED``."""

@@ -21,6 +21,7 @@ from typing import IO, Any
 from gateway.adapters.storage.accounts import Accounts
 from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.registry import Registry
+from gateway.adapters.storage.webservice import load_digest_box
 from gateway.channels.operations import GROUPS, OPERATIONS, Operation, Param
 from gateway.config import Settings
 from gateway.core.errors import BadRequest, RegistryError
@@ -143,7 +144,8 @@ def run_operation(operation: Operation, args: argparse.Namespace, settings: Sett
         engine = create_engine(settings.database)
         try:
             sessions = session_factory(engine)
-            return await operation.run(Registry(sessions), Accounts(sessions), args.actor, params)
+            accounts = Accounts(sessions, load_digest_box(settings.seap))
+            return await operation.run(Registry(sessions), accounts, args.actor, params)
         finally:
             await engine.dispose()
 

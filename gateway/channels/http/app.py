@@ -16,6 +16,7 @@ from gateway.channels.http.health import add_health_routes
 from gateway.channels.http.mailbox import add_mailbox_routes
 from gateway.channels.http.me import add_me_routes
 from gateway.channels.http.problems import error_response, problem_response
+from gateway.channels.seap.routes import add_seap_routes
 from gateway.config import Settings
 from gateway.core.errors import GatewayError
 from gateway.extensions import load_extensions
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     add_me_routes(app)
     add_admin_routes(app)
     add_health_routes(app)
+    add_seap_routes(app)
     for extension in load_extensions():
         extension.add_routes(app, settings)
     return app
