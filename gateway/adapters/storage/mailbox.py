@@ -78,24 +78,26 @@ def podmiot_sisc() -> ColumnElement[str | None]:
 
 
 def narrowed_conditions(narrowed: ResponseFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     is_representative = Document.acting_role == REPRESENTATIVE
-    wanted: list[tuple[object, ColumnElement[bool]]] = [
-        (narrowed.person_sisc, person_sisc() == narrowed.person_sisc),
-        (narrowed.middle_sisc, and_(podmiot_sisc() == narrowed.middle_sisc, is_representative)),
-        (
-            narrowed.end_sisc,
-            and_(
-                podmiot_sisc() == narrowed.end_sisc,
-                or_(Document.acting_role.is_(None), Document.acting_role != REPRESENTATIVE),
-            ),
-        ),
-        (narrowed.message_id, Response.message_id == narrowed.message_id),
-        (narrowed.document_message_id, Document.message_id == narrowed.document_message_id),
-        (narrowed.received_from, Response.received_at >= narrowed.received_from),
-        (narrowed.received_before, Response.received_at < narrowed.received_before),
-        (narrowed.read, Response.read_at.is_not(None) if narrowed.read else Response.read_at.is_(None)),
-    ]
-    return [condition for value, condition in wanted if value is not None]
+    if narrowed.person_sisc is not None:
+        conditions.append(person_sisc() == narrowed.person_sisc)
+    if narrowed.middle_sisc is not None:
+        conditions.append(and_(podmiot_sisc() == narrowed.middle_sisc, is_representative))
+    if narrowed.end_sisc is not None:
+        not_representative = or_(Document.acting_role.is_(None), Document.acting_role != REPRESENTATIVE)
+        conditions.append(and_(podmiot_sisc() == narrowed.end_sisc, not_representative))
+    if narrowed.message_id is not None:
+        conditions.append(Response.message_id == narrowed.message_id)
+    if narrowed.document_message_id is not None:
+        conditions.append(Document.message_id == narrowed.document_message_id)
+    if narrowed.received_from is not None:
+        conditions.append(Response.received_at >= narrowed.received_from)
+    if narrowed.received_before is not None:
+        conditions.append(Response.received_at < narrowed.received_before)
+    if narrowed.read is not None:
+        conditions.append(Response.read_at.is_not(None) if narrowed.read else Response.read_at.is_(None))
+    return conditions
 
 
 def responses_with_documents() -> Select[Any]:

@@ -63,7 +63,7 @@ class WebServiceAccounts:
             row = (await session.execute(statement)).first()
         if row is None:
             return None
-        account, sealed = row.tuple()
+        account, sealed = row
         return WebServiceAccount(
             account.id, account.login, account.role == "operator", account.password_hash, self._open(sealed)
         )
