@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from gateway.channels.http import keys
-from gateway.core.seap.namespaces import PULL, SOAP, WSA
+from gateway.core.seap.namespaces import CHANNEL, PULL, SOAP, WSA
 from tests.conftest import SAMPLES, Gateway, make_settings, start_gateway
 from tests.support.amqp import publish_response
 from tests.support.seap import fault_error, original_wsdl, payloads, wsdl_schema
@@ -312,6 +312,14 @@ async def post_envelope(
         return got.status, await got.read()
 
 
+def accept_request(content: str) -> str:
+    return (
+        f"<p:AcceptDocumentRequest xmlns:p='{PULL}' xmlns:c='{CHANNEL}'><c:document>"
+        f"<c:content mime='application/xml'>{content}</c:content><c:targetSystems/>"
+        "</c:document></p:AcceptDocumentRequest>"
+    )
+
+
 BILLION_LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
     + "".join(
@@ -324,7 +332,8 @@ BILLION_LAUGHS = (
 
 async def test_hostile_and_broken_envelopes_are_refused_as_faults(gateway: Gateway) -> None:
     login = await account(gateway)
-    huge_content = base64.b64encode(b"<x/>" * 5_000_000).decode()  # 20 MB document: over max_body_bytes
+    # 60 kB over max_body_bytes once decoded: within the envelope's bound, refused when decoded
+    over = base64.b64encode(b"x" * (gateway.app[keys.SETTINGS].server.max_body_bytes + 60_000)).decode()
     cases = [
         (envelope(login, PASSWORD, prolog='<!DOCTYPE s [<!ENTITY x "y">]>'), "E003", "XML_FORBIDDEN"),
         (BILLION_LAUGHS.encode() + envelope(login, PASSWORD, body="<x>&lol9;</x>"), "E003", "XML_FORBIDDEN"),
@@ -336,17 +345,7 @@ async def test_hostile_and_broken_envelopes_are_refused_as_faults(gateway: Gatew
             "E002",
             "BAD_REQUEST",
         ),
-        (
-            envelope(
-                login,
-                PASSWORD,
-                body=f"<p:AcceptDocumentRequest xmlns:p='{PULL}' xmlns:c='http://www.mf.gov.pl/schematy/SISC/WsChannel/2014/01_v2_0'>"
-                f"<c:document><c:content mime='application/xml'>{huge_content}</c:content><c:targetSystems/></c:document>"
-                "</p:AcceptDocumentRequest>",
-            ),
-            "E002",
-            "PAYLOAD_TOO_LARGE",
-        ),
+        (envelope(login, PASSWORD, body=accept_request(over)), "E002", "PAYLOAD_TOO_LARGE"),
     ]
     for body, code, gateway_code in cases:
         status, answer = await post_envelope(gateway, body)
@@ -362,9 +361,8 @@ async def test_hostile_and_broken_envelopes_are_refused_as_faults(gateway: Gatew
 async def test_an_envelope_too_large_is_refused_before_it_is_read(gateway: Gateway) -> None:
     """1 GB announced: refused by its Content-Length, with nothing more than the headers sent."""
     reader, writer = await asyncio.open_connection(gateway.server.host, gateway.server.port)
-    writer.write(
-        b"POST /ws/pull HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: 1073741824\r\n\r\n<s:Envelope"
-    )
+    request_head = b"POST /ws/pull HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\n"
+    writer.write(request_head + b"Content-Length: 1073741824\r\n\r\n<s:Envelope")
     await writer.drain()
     head = await asyncio.wait_for(reader.read(65536), 10)
     writer.close()
