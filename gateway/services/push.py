@@ -20,7 +20,13 @@ from gateway.adapters.push_client import PushClient, PushUnreachable
 from gateway.adapters.storage.access import ReadRules
 from gateway.adapters.storage.push import AttemptResult, DueDelivery, PushStore
 from gateway.config import ParsingSettings, SeapSettings
-from gateway.core.seap.channel import ChannelDocument, PushRefused, push_answer, push_request
+from gateway.core.seap.channel import (
+    ChannelDocument,
+    PushRefused,
+    push_answer,
+    push_request,
+    response_document,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +38,8 @@ def retry_delay(failed_attempts: int, base: float, cap: float) -> timedelta:
 
 
 def pushed_document(delivery: DueDelivery) -> ChannelDocument:
-    return ChannelDocument(
-        content=delivery.body,
-        filename=f"{delivery.response_message_id}.xml",
-        dispatch_id=delivery.response_message_id,
-        case_id=delivery.reference,
-        person_sisc=delivery.parties.person,
-        middle_sisc=delivery.parties.middle,
-        end_sisc=delivery.parties.end,
+    return response_document(
+        delivery.body, delivery.response_message_id, delivery.reference, delivery.parties
     )
 
 

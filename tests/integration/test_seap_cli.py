@@ -5,43 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.registry import Registry
 from gateway.adapters.storage.webservice import WebServiceAccounts
 from gateway.config import DatabaseSettings
 from gateway.core.seap.secretbox import SecretBox
-from tests.conftest import ROOT
+from tests.integration.test_registry_cli import as_json, gateway
 
 LOGIN = "trader@example.test"
 
 
-def registry(database_url: str, *words: str, stdin: str | None = None, key: Path | None = None) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env["GATEWAY_DATABASE_URL"] = database_url
-    if key is not None:
-        env["GATEWAY_SEAP_DIGEST_KEY"] = str(key)
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.channels.cli.main", "registry", *words],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
-
-
-def as_json(database_url: str, *words: str, stdin: str | None = None, key: Path | None = None) -> Any:
-    done = registry(database_url, *words, "--json", stdin=stdin, key=key)
-    assert done.returncode == 0, (words, done.stdout, done.stderr)
-    return json.loads(done.stdout)
+def keyed(folder: Path) -> tuple[str, str]:
+    """``--config FILE`` of a configuration with a PasswordDigest key."""
+    key = folder / "digest.key"
+    key.write_text(base64.b64encode(os.urandom(32)).decode())
+    config = folder / "gateway.toml"
+    config.write_text(f'[seap]\ndigest_key = "{key.name}"\n')
+    return "--config", str(config)
 
 
 async def check(database_url: str, password: str, box: SecretBox | None) -> tuple[int | None, str | None]:
@@ -65,32 +48,23 @@ def test_web_service_passwords_and_push_endpoints(empty_database_url: str, tmp_p
     assert len(password) >= 20 and generated["password_digest"] is False
     assert asyncio.run(check(db, password, None))[0] is not None
 
-    refused = registry(db, "account", "password", LOGIN, "--digest")
+    refused = gateway(db, "account", "password", LOGIN, "--digest")
     assert refused.returncode == 1 and "digest_key" in refused.stderr
 
-    key = tmp_path / "digest.key"
-    key.write_text(base64.b64encode(os.urandom(32)).decode())
-    box = SecretBox.from_text(key.read_text())
-    given = as_json(
-        db,
-        "account",
-        "password",
-        LOGIN,
-        "--digest",
-        "--password-stdin",
-        stdin="a given long secret\n",
-        key=key,
-    )
+    config = keyed(tmp_path)
+    box = SecretBox.from_text((tmp_path / "digest.key").read_text())
+    words = ("account", "password", LOGIN, "--digest", "--password-stdin")
+    given = as_json(db, *config, *words, stdin="a given long secret\n")
     assert (given["generated_password"], given["password_digest"]) == (None, True)
     account_id, sealed = asyncio.run(check(db, "a given long secret", box))
     assert account_id is not None and sealed == "a given long secret"
     # set again without --digest: the sealed copy goes
-    as_json(db, "account", "password", LOGIN, "--password-stdin", stdin="another long secret\n", key=key)
+    as_json(db, *config, "account", "password", LOGIN, "--password-stdin", stdin="another long secret\n")
     assert asyncio.run(check(db, "another long secret", box))[1] is None
 
     endpoint = as_json(db, "push", "set", LOGIN, "https://trader.example.test/push")
     assert endpoint["url"] == "https://trader.example.test/push"
     assert as_json(db, "push", "deliveries", "--login", LOGIN) == []
-    bad = registry(db, "push", "set", LOGIN, "ftp://trader.example.test/")
+    bad = gateway(db, "push", "set", LOGIN, "ftp://trader.example.test/")
     assert bad.returncode == 1 and "http" in bad.stderr
     assert as_json(db, "push", "remove", LOGIN)["removed"] is True

@@ -77,6 +77,15 @@ def podmiot_sisc() -> ColumnElement[str | None]:
     )
 
 
+def parties_columns() -> tuple[ColumnElement[Any], ...]:
+    """What :func:`parties_of` reads from a row."""
+    return (
+        person_sisc().label("person_sisc"),
+        podmiot_sisc().label("podmiot_sisc"),
+        Document.acting_role.label("acting_role"),
+    )
+
+
 def narrowed_conditions(narrowed: ResponseFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     is_representative = Document.acting_role == REPRESENTATIVE
@@ -111,9 +120,7 @@ def responses_with_documents() -> Select[Any]:
         Response.read_at,
         Response.headers,
         Response.body,
-        person_sisc().label("person_sisc"),
-        podmiot_sisc().label("podmiot_sisc"),
-        Document.acting_role,
+        *parties_columns(),
     ).join(Document, Document.reference == Response.reference)
 
 

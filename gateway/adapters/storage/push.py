@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.adapters.storage import audit
 from gateway.adapters.storage.access import readable_condition
 from gateway.adapters.storage.errors import translate_database_errors
-from gateway.adapters.storage.mailbox import parties_of, person_sisc, podmiot_sisc
+from gateway.adapters.storage.mailbox import parties_columns, parties_of
 from gateway.adapters.storage.tables import (
     Account,
     Document,
@@ -227,9 +227,7 @@ class PushStore:
                 Response.message_id,
                 Response.reference,
                 Response.body,
-                person_sisc().label("person_sisc"),
-                podmiot_sisc().label("podmiot_sisc"),
-                Document.acting_role,
+                *parties_columns(),
             )
             .join(Response, Response.id == PushDelivery.response_id)
             .join(Document, Document.reference == Response.reference)

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from lxml import etree
 
+from gateway.channels.http.requests import read_body
 from gateway.config import ParsingSettings, Settings
 from gateway.core.errors import (
     BadRequest,
@@ -26,7 +27,6 @@ from gateway.core.seap.wssecurity import PasswordKind, UsernameToken
 from gateway.core.timefmt import parse_rfc3339
 from gateway.core.validation.parsing import parse
 
-READ_CHUNK = 256 * 1024
 SOAP_MEDIA_TYPES = frozenset({"text/xml", "application/xml"})
 #: the Body's element -> the operation
 OPERATIONS = {
@@ -50,19 +50,7 @@ async def read_envelope(request: web.Request, settings: Settings) -> bytes:
     if request.content_type not in SOAP_MEDIA_TYPES:
         given = request.content_type or "(none)"
         raise UnsupportedMediaType(f"Content-Type {given} is not accepted; SOAP 1.1 is sent as text/xml")
-    limit = envelope_limit(settings)
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(
-            f"the envelope has {request.content_length} bytes; at most {limit} are accepted"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(READ_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the envelope passes {limit} bytes, the most that is accepted")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_body(request, envelope_limit(settings))
 
 
 def parse_envelope(body: bytes, limits: ParsingSettings) -> etree._Element:

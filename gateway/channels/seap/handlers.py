@@ -29,7 +29,7 @@ from gateway.core.errors import (
 )
 from gateway.core.mailbox import MailboxItem, MailboxState, ResponseFilter
 from gateway.core.paging import DEFAULT_PAGE
-from gateway.core.seap.channel import ChannelDocument
+from gateway.core.seap.channel import ChannelDocument, response_document
 from gateway.core.seap.namespaces import CHANNEL, PULL, qname
 from gateway.core.timefmt import parse_rfc3339
 from gateway.services.mailbox import MailboxRequest
@@ -147,17 +147,7 @@ def _response_request(fields: dict[str, str]) -> MailboxRequest:
 
 
 def channel_document(item: MailboxItem) -> ChannelDocument:
-    """A customs system's response as SEAP gives a document to a trader: ``dispatchId`` its own
-    identifier, ``caseId`` the sysRef of the submission it answers."""
-    return ChannelDocument(
-        content=item.body,
-        filename=f"{item.message_id}.xml",
-        dispatch_id=item.message_id,
-        case_id=item.reference,
-        person_sisc=item.parties.person,
-        middle_sisc=item.parties.middle,
-        end_sisc=item.parties.end,
-    )
+    return response_document(item.body, item.message_id, item.reference, item.parties)
 
 
 def _fields(payload: etree._Element) -> dict[str, str]:

@@ -16,6 +16,7 @@ from lxml import etree
 
 from gateway.config import ParsingSettings
 from gateway.core.errors import GatewayError
+from gateway.core.mailbox import SiscParties
 from gateway.core.seap.namespaces import CHANNEL, PUSH, SOAP, WSA, input_action, qname
 from gateway.core.validation.parsing import parse
 
@@ -35,6 +36,20 @@ class ChannelDocument:
     person_sisc: str | None = None
     middle_sisc: str | None = None
     end_sisc: str | None = None
+
+
+def response_document(body: bytes, message_id: str, reference: str, parties: SiscParties) -> ChannelDocument:
+    """A customs system's response as SEAP gives a document to a trader: ``dispatchId`` its own
+    identifier, ``caseId`` the sysRef of the submission it answers, the parties' SISC identifiers."""
+    return ChannelDocument(
+        content=body,
+        filename=f"{message_id}.xml",
+        dispatch_id=message_id,
+        case_id=reference,
+        person_sisc=parties.person,
+        middle_sisc=parties.middle,
+        end_sisc=parties.end,
+    )
 
 
 def document_element(document: ChannelDocument) -> etree._Element:
