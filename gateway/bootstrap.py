@@ -2,8 +2,8 @@
 
 One place for the server, the CLI and the tests alike: :func:`running` opens the database, loads the
 trust, the catalog and the receipt key, starts the background work (the registry watcher, the outbox
-relay, the responses consumer) and yields the :class:`Services` a channel calls.  Nothing connects
-before it is entered, and everything it started is stopped when it is left.
+relay, the responses consumer, the push delivery) and yields the :class:`Services` a channel calls.
+Nothing connects before it is entered, and everything it started is stopped when it is left.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from gateway.adapters.broker.relay import OutboxRelay
 from gateway.adapters.broker.responses import ResponseConsumer
 from gateway.adapters.broker.topology import QUEUES
 from gateway.adapters.metrics import Metrics
+from gateway.adapters.push_client import PushClient
 from gateway.adapters.receipt_signer import DEMO_CERTIFICATE, load_receipt_signer
 from gateway.adapters.storage.access import ReadRules
 from gateway.adapters.storage.database import create_engine, is_sqlite, session_factory
@@ -34,6 +36,7 @@ from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
 from gateway.adapters.storage.outbox import OutboxStore
 from gateway.adapters.storage.outbox_signal import OutboxSignal
+from gateway.adapters.storage.push import PushStore
 from gateway.adapters.storage.registry.accounts import AccountStore
 from gateway.adapters.storage.registry.applications import ApplicationStore
 from gateway.adapters.storage.registry.audit import AuditTrail
@@ -41,11 +44,13 @@ from gateway.adapters.storage.registry.persons import PersonStore
 from gateway.adapters.storage.registry.podmioty import PodmiotStore
 from gateway.adapters.storage.registry.representations import RepresentationStore
 from gateway.adapters.storage.registry_lookup import RegistryLookup
+from gateway.adapters.storage.webservice import NonceStore, WebServiceAccounts, load_digest_box
 from gateway.adapters.trust_setup import SignatureSetupError, build_signature_stage
 from gateway.config import DatabaseSettings, ReceiptSettings, Settings, SignatureSettings
 from gateway.core.domain import INBOUND_EXCHANGE, REGISTRY_SYSTEM, SYSTEMS, inbound_queue
 from gateway.core.pipeline import CONTENT_READERS, Checks
 from gateway.core.registry.rights import load_rights_table
+from gateway.core.seap.secretbox import SecretBox
 from gateway.core.signature.stage import XadesVerification
 from gateway.core.validation.catalog import Catalog, CatalogError, load_catalog
 from gateway.extensions import trust_contributions
@@ -55,6 +60,7 @@ from gateway.services.documents import DocumentService
 from gateway.services.health import HealthService
 from gateway.services.mailbox import MailboxService
 from gateway.services.outbox import OutboxService
+from gateway.services.push import PushDeliveries
 from gateway.services.receipts import Receipts
 from gateway.services.registry.accounts import AccountAdministration
 from gateway.services.registry.administration import RegistryAdministration
@@ -63,8 +69,10 @@ from gateway.services.registry.pdr import PdrImport
 from gateway.services.registry.persons import PersonAdministration
 from gateway.services.registry.podmioty import PodmiotAdministration
 from gateway.services.registry.representations import RepresentationAdministration
+from gateway.services.registry.webservice import WebServiceAdministration
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import SubmissionService
+from gateway.services.webservice import WebServiceAuth
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +95,8 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     #: the outbox's dead letters (``gateway outbox`` and ``/api/v1/admin/outbox``)
     outbox: OutboxService
+    #: the SEAP channel's WS-Security UsernameToken check
+    web_service: WebServiceAuth
 
 
 def configured_signature_stage(settings: SignatureSettings) -> XadesVerification:
@@ -156,7 +166,10 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             broker = await _start_routing(stack, settings, sessions, metrics, signal.doorbell)
         store = DocumentStore(sessions)
         read_rules = ReadRules(sessions)
-        administration, accounts = _registry_services(sessions, on_change=lookup.forget)
+        digest_box = load_digest_box(settings.seap)
+        administration, accounts = _registry_services(sessions, lookup.forget, digest_box)
+        if run_relay and settings.seap.push_enabled:
+            await _start_push(stack, settings, PushStore(sessions), read_rules)
         yield Services(
             settings=settings,
             metrics=metrics,
@@ -169,6 +182,11 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             administration=administration,
             sessions=sessions,
             outbox=OutboxService(OutboxStore(sessions), on_requeued=signal.ring),
+            web_service=WebServiceAuth(
+                WebServiceAccounts(sessions, digest_box),
+                NonceStore(sessions),
+                timedelta(seconds=settings.seap.clock_skew_seconds),
+            ),
         )
 
 
@@ -195,7 +213,7 @@ async def administering(settings: Settings) -> AsyncIterator[RegistryAdministrat
             await asyncio.to_thread(upgrade, settings.database.url)
         engine = create_engine(settings.database)
         stack.push_async_callback(engine.dispose)
-        yield registry_administration(session_factory(engine))
+        yield registry_administration(session_factory(engine), digest_box=load_digest_box(settings.seap))
 
 
 @contextlib.asynccontextmanager
@@ -210,14 +228,17 @@ async def outbox_administration(settings: Settings) -> AsyncIterator[OutboxServi
 
 
 def registry_administration(
-    sessions: async_sessionmaker[AsyncSession], on_change: Callable[[], None] = lambda: None
+    sessions: async_sessionmaker[AsyncSession],
+    on_change: Callable[[], None] = lambda: None,
+    digest_box: SecretBox | None = None,
 ) -> RegistryAdministration:
-    """``on_change``: called after each committed change (a rights cache forgets)."""
-    return _registry_services(sessions, on_change)[0]
+    """``on_change``: called after each committed change (a rights cache forgets); ``digest_box``:
+    the key that seals PasswordDigest secrets, when one is configured."""
+    return _registry_services(sessions, on_change, digest_box)[0]
 
 
 def _registry_services(
-    sessions: async_sessionmaker[AsyncSession], on_change: Callable[[], None]
+    sessions: async_sessionmaker[AsyncSession], on_change: Callable[[], None], digest_box: SecretBox | None
 ) -> tuple[RegistryAdministration, AccountService]:
     """The registry's stores, one per aggregate, and the services that use them."""
     trail = AuditTrail(sessions, on_change)
@@ -227,14 +248,18 @@ def _registry_services(
     applications = ApplicationService(
         trail, ApplicationStore(), DocumentStore(sessions), persons, podmioty, representations, accounts
     )
+    account_administration = AccountAdministration(trail, accounts, persons)
     administration = RegistryAdministration(
-        accounts=AccountAdministration(trail, accounts, persons),
+        accounts=account_administration,
         linking=linking,
         persons=PersonAdministration(trail, persons, accounts, representations),
         podmioty=PodmiotAdministration(trail, podmioty, representations),
         representations=RepresentationAdministration(trail, representations, persons, podmioty),
         applications=applications,
         pdr=PdrImport(trail, persons, podmioty, representations),
+        web_service=WebServiceAdministration(
+            account_administration, WebServiceAccounts(sessions, digest_box), PushStore(sessions)
+        ),
     )
     return administration, AccountService(trail, accounts, persons, podmioty, representations, linking)
 
@@ -276,6 +301,15 @@ async def _start_routing(
     await stack.enter_async_context(_background(relay.run(), "outbox relay"))
     await stack.enter_async_context(_background(consumer.run(), "responses consumer"))
     return broker
+
+
+async def _start_push(
+    stack: contextlib.AsyncExitStack, settings: Settings, store: PushStore, read_rules: ReadRules
+) -> None:
+    """Delivery to the accounts' own WS_PUSH endpoints (every process takes a share)."""
+    client = PushClient(settings.seap.push_timeout_seconds)
+    deliveries = PushDeliveries(store, read_rules, client, settings.seap, settings.parsing)
+    await stack.enter_async_context(_background(deliveries.run(), "push delivery"))
 
 
 @contextlib.asynccontextmanager

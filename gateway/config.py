@@ -158,6 +158,34 @@ class ReceiptSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SeapSettings:
+    """The PUESC SEAP web-service channel (docs/seap.md)."""
+
+    #: the address written into the served WSDL, for a gateway behind a reverse proxy
+    #: (e.g. ``https://gateway.example.pl``); empty: the scheme and host of the request
+    public_base_url: str = ""
+    #: a WS-Security ``Created`` this far from the gateway's clock is refused; nonces are kept as long
+    clock_skew_seconds: int = 300
+    #: room for the SOAP envelope around the base64 document (whose own limit is
+    #: ``server.max_body_bytes`` once decoded)
+    envelope_overhead_bytes: int = 256 * 1024
+    #: a file holding a base64 AES-256 key: with it, accounts may opt in to PasswordDigest (their
+    #: web-service password is then also kept encrypted with this key); without it, PasswordText only
+    digest_key: Path | None = None
+    #: deliver responses to the accounts' own WS_PUSH endpoints from this process
+    push_enabled: bool = True
+    push_poll_seconds: float = 2.0
+    push_timeout_seconds: float = 15.0
+    push_batch_size: int = 20
+    #: the wait after the n-th failed attempt: base * 2**(n-1), at most max
+    push_retry_base_seconds: float = 2.0
+    push_retry_max_seconds: float = 900.0
+    #: a delivery that failed this many times is given up (``failed``; still in the mailbox, and an
+    #: operator can retry it); 0: never given up
+    push_max_attempts: int = 200
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -168,6 +196,7 @@ class Settings:
     signature: SignatureSettings = field(default_factory=SignatureSettings)
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     receipts: ReceiptSettings = field(default_factory=ReceiptSettings)
+    seap: SeapSettings = field(default_factory=SeapSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
@@ -187,6 +216,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "signature": SignatureSettings,
     "registry": RegistrySettings,
     "receipts": ReceiptSettings,
+    "seap": SeapSettings,
 }
 
 

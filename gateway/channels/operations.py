@@ -21,6 +21,7 @@ from gateway.core.errors import BadRequest
 from gateway.core.registry.model import DATA_SOURCES, IDENTIFIER_SCHEMES, PODMIOT_KINDS, Scope
 from gateway.core.registry.pdr import parse_instant as parse_datetime
 from gateway.core.registry.rules import CREDENTIAL_KINDS
+from gateway.core.seap.push import DELIVERY_STATES
 
 if TYPE_CHECKING:  # the table is built for `gateway --help` too: the services load when one runs
     from gateway.services.registry.administration import RegistryAdministration
@@ -256,8 +257,23 @@ async def _account_role(admin: RegistryAdministration, actor: str, p: dict[str, 
 
 
 async def _account_password(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
-    await admin.accounts.set_password(p["login"], p["password"], actor=actor)
-    return {"login": p["login"], "password": "set"}
+    return await admin.web_service.set_password(p["login"], p["password"], digest=p["digest"], actor=actor)
+
+
+async def _push_set(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return await admin.web_service.set_push_endpoint(p["login"], p["url"], actor)
+
+
+async def _push_remove(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return await admin.web_service.remove_push_endpoint(p["login"], actor)
+
+
+async def _push_deliveries(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return await admin.web_service.push_deliveries(p["login"], p["status"], p["limit"])
+
+
+async def _push_retry(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
+    return await admin.web_service.retry_push(p["id"], actor)
 
 
 async def _account_attach(admin: RegistryAdministration, actor: str, p: dict[str, Any]) -> Any:
@@ -458,9 +474,13 @@ OPERATIONS: tuple[Operation, ...] = (
         ("account", "password"),
         "PUT",
         "/accounts/{login}/password",
-        "set an account's password (CLI: read from standard input)",
+        "set an account's web-service password (--password-stdin, or one is generated and shown once)",
         _account_password,
-        (_LOGIN, Param("password", "secret", required=True, help="at least 12 characters")),
+        (
+            _LOGIN,
+            Param("password", "secret", help="at least 12 characters"),
+            Param("digest", "bool", default=False, help="also allow WS-Security PasswordDigest"),
+        ),
     ),
     Operation(
         ("account", "attach"),
@@ -706,6 +726,43 @@ OPERATIONS: tuple[Operation, ...] = (
         (_REFERENCE, Param("reason", required=True, help="why; shown to the applicant")),
         aliases=(("application", "reject"),),
     ),
+    # --- push to the accounts' own WS_PUSH endpoints (SEAP channel)
+    Operation(
+        ("push", "set"),
+        "PUT",
+        "/accounts/{login}/push-endpoint",
+        "deliver the responses an account may read to its own WS_PUSH endpoint too",
+        _push_set,
+        (_LOGIN, _arg("url", "the endpoint's URL (https://...)")),
+    ),
+    Operation(
+        ("push", "remove"),
+        "DELETE",
+        "/accounts/{login}/push-endpoint",
+        "stop pushing to an account's endpoint (pending deliveries are cancelled)",
+        _push_remove,
+        (_LOGIN,),
+    ),
+    Operation(
+        ("push", "deliveries"),
+        "GET",
+        "/push/deliveries",
+        "list push deliveries, newest first, with every attempt",
+        _push_deliveries,
+        (
+            Param("login", help="only this account's"),
+            Param("status", choices=DELIVERY_STATES),
+            Param("limit", "int", default=50),
+        ),
+    ),
+    Operation(
+        ("push", "retry"),
+        "POST",
+        "/push/deliveries/{id}/retry",
+        "deliver a failed or cancelled delivery again",
+        _push_retry,
+        (_path("id", "the delivery's id", kind="int"),),
+    ),
     # --- PDR migration
     Operation(
         ("pdr", "import"),
@@ -737,4 +794,5 @@ GROUPS = {
     "representation": "representations: persons acting for Podmioty",
     "application": "registration applications (SZPROT)",
     "pdr": "migration from PDR",
+    "push": "push to the accounts' own WS_PUSH endpoints (SEAP channel)",
 }

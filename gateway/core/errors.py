@@ -155,6 +155,12 @@ class SystemLegacyChannel(DocumentRejected):
     code, status, title = "SYSTEM_LEGACY_CHANNEL", 422, "Send this message through the legacy channel"
 
 
+class TargetSystemMismatch(DocumentRejected):
+    """The SEAP channel's ``targetSystems`` does not name the system the document belongs to."""
+
+    code, status, title = "TARGET_SYSTEM_MISMATCH", 422, "Target system is not the document's system"
+
+
 class SignatureMissing(DocumentRejected):
     code, status, title = "SIGNATURE_MISSING", 422, "Signature missing"
 

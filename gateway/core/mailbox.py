@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -23,6 +23,37 @@ class MailboxState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SiscParties:
+    """The SISC identifiers of the parties of the document a response answers, as the SEAP
+    channel gives them (``personSISC``, ``middleSISC``, ``endSISC``; docs/seap.md)."""
+
+    #: the ID SISC of the person of the account that sent the document
+    person: str | None = None
+    #: the Podmiot's ID SISC when the document names it as the representative (an agency)
+    middle: str | None = None
+    #: the Podmiot's ID SISC otherwise (the trader the document acts for)
+    end: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFilter:
+    """Narrower selections of responses than the REST mailbox offers (the SEAP channel's
+    GetDocuments and GetNextDocumentSisc).  Every field left None selects everything."""
+
+    person_sisc: str | None = None
+    middle_sisc: str | None = None
+    end_sisc: str | None = None
+    #: the response's own identifier (its ``message_id``)
+    message_id: str | None = None
+    #: the message identifier of the document it answers (the trader's own)
+    document_message_id: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    #: only responses read already (True) or still unread (False)
+    read: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MailboxItem:
     id: int
     reference: str
@@ -35,6 +66,7 @@ class MailboxItem:
     first_read: bool
     headers: dict[str, Any]
     body: bytes
+    parties: SiscParties = field(default_factory=SiscParties)
 
     def as_dict(self) -> dict[str, Any]:
         return {

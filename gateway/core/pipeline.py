@@ -4,7 +4,8 @@
 check`` or, in the server, from a worker thread.  Storing, routing and answering happen around it,
 at the edges (:mod:`gateway.services.submission`).
 
-    parse (hardened) -> classify (catalog) -> XSD -> signature -> envelope (+ application) -> route
+    parse (hardened) -> classify (catalog) -> addressed (SEAP only) -> XSD -> signature
+        -> envelope (+ application) -> route
 
 The signature stage hands on only what it verified; the envelope is read from that and nothing
 else.  The rights check needs the registry, so it runs after ``check``, in the service
@@ -21,7 +22,7 @@ from lxml import etree
 
 from gateway.config import ParsingSettings
 from gateway.core.domain import REGISTRY_SYSTEM, Envelope, Identification, Route, Verdict
-from gateway.core.errors import DocumentRejected, ErrorDetail, SchemaInvalid
+from gateway.core.errors import DocumentRejected, ErrorDetail, SchemaInvalid, TargetSystemMismatch
 from gateway.core.registry.applications import read_application
 from gateway.core.registry.model import Application
 from gateway.core.signature.stage import SignatureStage, SignedContent
@@ -40,7 +41,11 @@ class Checks:
     parsing: ParsingSettings
 
 
-def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
+def check(
+    body: bytes, received_at: datetime, checks: Checks, addressed_to: frozenset[str] = frozenset()
+) -> Verdict:
+    """The verdict of ``body``; ``addressed_to``: the systems the sender named (the SEAP channel's
+    ``targetSystems``), of which the document's must be one (none named: no such check)."""
     known = Verdict(digest=digest_of(body), identification=Identification())
     try:
         parsed = parse(body, checks.parsing)
@@ -51,6 +56,7 @@ def check(body: bytes, received_at: datetime, checks: Checks) -> Verdict:
     try:
         schema = classify(parsed, checks.catalog, received_at)
         known = replace(known, identification=_identify(schema))
+        check_addressed(schema, addressed_to)
         validate(parsed, schema)
         signed = checks.signature.verify(parsed, schema, received_at)
         known = replace(known, signer=signed.signer, warnings=signed.warnings, revocation=signed.revocation)
@@ -74,6 +80,14 @@ def classify(parsed: ParsedDocument, catalog: Catalog, received_at: datetime) ->
         raise type(refusal)(
             refusal.detail, [ErrorDetail(refusal.code, refusal.detail, line, column, path)]
         ) from None
+
+
+def check_addressed(schema: MessageSchema, addressed_to: frozenset[str]) -> None:
+    if addressed_to and schema.system not in addressed_to:
+        named = ", ".join(sorted(addressed_to))
+        raise TargetSystemMismatch(
+            f"the document is a {schema.system} {schema.message_type} message, but it was sent to {named}"
+        )
 
 
 def validate(parsed: ParsedDocument, schema: MessageSchema) -> None:

@@ -26,11 +26,14 @@ class Assessment:
         self._executor = executor
         self._metrics = metrics
 
-    async def assess(self, body: bytes, received_at: datetime) -> Verdict:
-        """The verdict of ``body`` received at ``received_at``, the rights decided."""
+    async def assess(
+        self, body: bytes, received_at: datetime, addressed_to: frozenset[str] = frozenset()
+    ) -> Verdict:
+        """The verdict of ``body`` received at ``received_at``, the rights decided;
+        ``addressed_to``: the systems the sender named, if it named any."""
         started = time.perf_counter()
         verdict = await asyncio.get_running_loop().run_in_executor(
-            self._executor, check, body, received_at, self._checks
+            self._executor, check, body, received_at, self._checks, addressed_to
         )
         self._metrics.check_seconds.observe(time.perf_counter() - started)
         self._metrics.document_bytes.observe(len(body))

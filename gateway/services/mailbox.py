@@ -4,14 +4,14 @@ the documents' read rules (semantics in gateway/adapters/storage/mailbox.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gateway.adapters.storage.access import ReadRules
 from gateway.adapters.storage.mailbox import Mailbox, MailboxQuery
 from gateway.core.domain import SYSTEMS, Sender
 from gateway.core.errors import BadRequest
-from gateway.core.mailbox import MAX_RESPONSE_ID, MailboxItem, MailboxPage, MailboxState
+from gateway.core.mailbox import MAX_RESPONSE_ID, MailboxItem, MailboxPage, MailboxState, ResponseFilter
 from gateway.core.paging import DEFAULT_PAGE, check_limit
 
 
@@ -25,6 +25,8 @@ class MailboxRequest:
     #: ``state=all`` only: the id of the last response of the previous page
     after: int | None = None
     limit: int = DEFAULT_PAGE
+    #: the SEAP channel's narrower selections
+    narrowed: ResponseFilter = field(default_factory=ResponseFilter)
 
     def checked(self) -> MailboxRequest:
         if self.system is not None and self.system not in SYSTEMS:
@@ -62,6 +64,7 @@ class MailboxService:
             state=wanted.state,
             after=wanted.after,
             limit=wanted.limit,
+            narrowed=wanted.narrowed,
         )
         return await self._mailbox.take(query, now)
 

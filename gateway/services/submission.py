@@ -6,7 +6,7 @@ received before its row is committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -66,9 +66,13 @@ class SubmissionService:
         self._on_committed = on_committed
         self._clock = clock
 
-    async def submit(self, sender: Sender, body: bytes, *, dry_run: bool = False) -> Submitted:
+    async def submit(
+        self, sender: Sender, body: bytes, *, dry_run: bool = False, addressed_to: Collection[str] = ()
+    ) -> Submitted:
+        """``addressed_to``: the systems the sender named (SEAP's ``targetSystems``); a document of
+        another system is refused with ``TARGET_SYSTEM_MISMATCH`` (and stored, like any refusal)."""
         received_at = self._clock()
-        verdict = await self._assessment.assess(body, received_at)
+        verdict = await self._assessment.assess(body, received_at, frozenset(addressed_to))
         if dry_run:
             return Submitted(Outcome.DRY_RUN, await self._as_resend(sender, verdict), None, received_at)
         if not verdict.storable:

@@ -129,7 +129,7 @@ def test_accounts_persons_podmioty_and_representations(empty_database_url: str) 
     ok(db, "account", "add", "jan@example.test")
     attached = as_json(db, "account", "attach", "jan@example.test", "PL440514013590000")
     assert (attached["level"], attached["person"]) == ("advanced", "PL440514013590000")
-    ok(db, "account", "password", "jan@example.test", stdin="another long secret\n")
+    ok(db, "account", "password", "jan@example.test", "--password-stdin", stdin="another long secret\n")
     assert as_json(db, "account", "show", "jan@example.test")["password"] is True
     accounts = ok(db, "account", "list").splitlines()
     assert [line.split("  ")[1] for line in accounts] == ["login=ops@uc.test", "login=jan@example.test"]

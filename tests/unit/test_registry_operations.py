@@ -222,10 +222,13 @@ def test_account_add_reads_the_password_from_standard_input() -> None:
     )
     assert params == {"login": "a@b.test", "operator": True, "password": "correct horse battery"}
     assert _params("account", "add", "a@b.test") == {"login": "a@b.test", "operator": False, "password": None}
-    assert _params("account", "password", "a@b.test", stdin="another long secret\n") == {
+    assert _params("account", "password", "a@b.test", "--password-stdin", stdin="another long secret\n") == {
         "login": "a@b.test",
         "password": "another long secret",
+        "digest": False,
     }
+    # SPEC section 5: without --password-stdin a password is generated (by the operation)
+    assert _params("account", "password", "a@b.test")["password"] is None
 
 
 def test_credential_add_reads_the_certificate_file() -> None:

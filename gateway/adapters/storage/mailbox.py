@@ -13,18 +13,25 @@ IMMEDIATE``, gateway/adapters/storage/database.py), so there the pollers simply 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, false, func, select, true, update
+from sqlalchemy import ColumnElement, Row, Select, and_, case, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.storage.access import readable_condition
 from gateway.adapters.storage.errors import translate_database_errors
-from gateway.adapters.storage.tables import Document, Response
+from gateway.adapters.storage.tables import Account, Document, Person, PodmiotIdentifier, Response
 from gateway.core.errors import NotFound
-from gateway.core.mailbox import MAX_RESPONSE_ID, MailboxItem, MailboxPage, MailboxState
+from gateway.core.mailbox import (
+    MAX_RESPONSE_ID,
+    MailboxItem,
+    MailboxPage,
+    MailboxState,
+    ResponseFilter,
+    SiscParties,
+)
 from gateway.core.registry.access import Readers, not_readable
 
 
@@ -40,11 +47,66 @@ class MailboxQuery:
     #: ``state=all`` only: the id of the last response of the previous page
     after: int | None = None
     limit: int = 50
+    narrowed: ResponseFilter = field(default_factory=ResponseFilter)
+
+#: the ``acting_role`` of a document that names its Podmiot as the representative
+REPRESENTATIVE = "representative"
 
 
 def response_system() -> ColumnElement[str | None]:
     # A response without an x-system header belongs to the system of the document it answers.
     return func.coalesce(Response.system, Document.system)
+
+
+def person_sisc() -> ColumnElement[str | None]:
+    """The ID SISC of the person of the account that sent the document."""
+    return (
+        select(Person.id_sisc)
+        .join(Account, Account.person_id == Person.id)
+        .where(Account.id == Document.sender_account_id)
+        .scalar_subquery()
+    )
+
+
+def podmiot_sisc() -> ColumnElement[str | None]:
+    """The ID SISC of the Podmiot the document acts for (the smallest, should it have several)."""
+    return (
+        select(func.min(PodmiotIdentifier.value))
+        .where(PodmiotIdentifier.podmiot_id == Document.podmiot_id, PodmiotIdentifier.scheme == "IDSISC")
+        .scalar_subquery()
+    )
+
+
+def parties_columns() -> tuple[ColumnElement[Any], ...]:
+    """What :func:`parties_of` reads from a row."""
+    return (
+        person_sisc().label("person_sisc"),
+        podmiot_sisc().label("podmiot_sisc"),
+        Document.acting_role.label("acting_role"),
+    )
+
+
+def narrowed_conditions(narrowed: ResponseFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    is_representative = Document.acting_role == REPRESENTATIVE
+    if narrowed.person_sisc is not None:
+        conditions.append(person_sisc() == narrowed.person_sisc)
+    if narrowed.middle_sisc is not None:
+        conditions.append(and_(podmiot_sisc() == narrowed.middle_sisc, is_representative))
+    if narrowed.end_sisc is not None:
+        not_representative = or_(Document.acting_role.is_(None), Document.acting_role != REPRESENTATIVE)
+        conditions.append(and_(podmiot_sisc() == narrowed.end_sisc, not_representative))
+    if narrowed.message_id is not None:
+        conditions.append(Response.message_id == narrowed.message_id)
+    if narrowed.document_message_id is not None:
+        conditions.append(Document.message_id == narrowed.document_message_id)
+    if narrowed.received_from is not None:
+        conditions.append(Response.received_at >= narrowed.received_from)
+    if narrowed.received_before is not None:
+        conditions.append(Response.received_at < narrowed.received_before)
+    if narrowed.read is not None:
+        conditions.append(Response.read_at.is_not(None) if narrowed.read else Response.read_at.is_(None))
+    return conditions
 
 
 def responses_with_documents() -> Select[Any]:
@@ -58,12 +120,13 @@ def responses_with_documents() -> Select[Any]:
         Response.read_at,
         Response.headers,
         Response.body,
+        *parties_columns(),
     ).join(Document, Document.reference == Response.reference)
 
 
 def page_statement(query: MailboxQuery) -> Select[Any]:
     """One row more than ``limit``, which tells whether there is a next page."""
-    conditions: list[ColumnElement[bool]] = [readable_condition(query.readers)]
+    conditions = [readable_condition(query.readers), *narrowed_conditions(query.narrowed)]
     if query.reference is not None:
         conditions.append(Response.reference == query.reference)
     if query.acting_for is not None:
@@ -168,4 +231,15 @@ def item_of(row: Row[Any], now: datetime, first_read: bool) -> MailboxItem:
         first_read=first_read,
         headers=dict(row.headers or {}),
         body=bytes(row.body),
+        parties=parties_of(row),
+    )
+
+
+def parties_of(row: Any) -> SiscParties:
+    """From a row with ``person_sisc``, ``podmiot_sisc`` and ``acting_role``."""
+    representative = row.acting_role == REPRESENTATIVE
+    return SiscParties(
+        person=row.person_sisc,
+        middle=row.podmiot_sisc if representative else None,
+        end=None if representative else row.podmiot_sisc,
     )

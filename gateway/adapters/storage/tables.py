@@ -330,3 +330,85 @@ class IssuedReceipt(Base):
     #: SHA-256 fingerprint of the gateway certificate that signed it
     signer: Mapped[str] = mapped_column(String(64))
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- the SEAP web-service channel (docs/seap.md) ----------------------------------------------
+
+
+class WebServiceDigestSecret(Base):
+    """The web-service password of an account enabled for WS-Security PasswordDigest, sealed with
+    the configured key (``[seap] digest_key``).  PasswordText is checked against the slow hash in
+    ``accounts.password_hash`` alone; this row exists only for accounts that opted in."""
+
+    __tablename__ = "ws_digest_secrets"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    #: which key sealed it (gateway/core/seap/secretbox.py ``key_id``)
+    key_id: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime]
+
+
+class WebServiceNonce(Base):
+    """A WS-Security nonce seen, kept until its ``Created`` leaves the skew window: shared by
+    every gateway process, so that a replay is refused whichever process it reaches."""
+
+    __tablename__ = "ws_nonces"
+    #: SHA-256 of the username and the nonce (gateway/core/seap/wssecurity.py ``nonce_key``)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PushEndpoint(Base):
+    """An account's own WS_PUSH endpoint: responses it may read are delivered there too."""
+
+    __tablename__ = "push_endpoints"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    #: responses received from this moment on are pushed (not the mailbox's whole history)
+    since: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PushDelivery(Base):
+    """One response to deliver to one account's endpoint, until it is taken."""
+
+    __tablename__ = "push_deliveries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    #: pending | delivered | failed (given up after the configured attempts) | cancelled
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: when it is due; while an attempt runs, the end of that attempt's lease
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: the receiver's ``sysRef`` for it
+    remote_ref: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "response_id"),
+        Index(
+            "ix_push_deliveries_due",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+
+class PushAttempt(Base):
+    """Every attempt at a delivery, for the operator (``gateway registry push deliveries``)."""
+
+    __tablename__ = "push_attempts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("push_deliveries.id"), index=True)
+    at: Mapped[datetime]
+    #: delivered | failed
+    outcome: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)

@@ -18,6 +18,7 @@ from gateway.channels.http.me import add_me_routes
 from gateway.channels.http.outbox import add_outbox_routes
 from gateway.channels.http.problems import error_response, problem_response
 from gateway.channels.http.server import BodyTimedOut
+from gateway.channels.seap.routes import add_seap_routes
 from gateway.config import Settings
 from gateway.core.errors import GatewayError, RequestTimeout
 from gateway.extensions import load_extensions
@@ -47,6 +48,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     add_admin_routes(app)
     add_outbox_routes(app)
     add_health_routes(app)
+    add_seap_routes(app)
     for extension in load_extensions():
         extension.add_routes(app, settings)
     return app

@@ -29,10 +29,10 @@ async def caller(request: web.Request) -> Sender:
     return await services(request).accounts.authenticate_token(token if scheme.lower() == "bearer" else None)
 
 
-async def read_body(request: web.Request) -> bytes:
-    """The body, refused as soon as it is known to pass ``max_body_bytes``: never read whole when
-    too large."""
-    limit = request.app[keys.SETTINGS].server.max_body_bytes
+async def read_body(request: web.Request, limit: int | None = None) -> bytes:
+    """The body, refused as soon as it is known to pass ``limit`` (default ``max_body_bytes``):
+    never read whole when too large."""
+    limit = request.app[keys.SETTINGS].server.max_body_bytes if limit is None else limit
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the body has {request.content_length} bytes; at most {limit} are accepted")
     chunks: list[bytes] = []

@@ -11,6 +11,7 @@ from gateway.services.registry.pdr import PdrImport
 from gateway.services.registry.persons import PersonAdministration
 from gateway.services.registry.podmioty import PodmiotAdministration
 from gateway.services.registry.representations import RepresentationAdministration
+from gateway.services.registry.webservice import WebServiceAdministration
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,3 +24,5 @@ class RegistryAdministration:
     representations: RepresentationAdministration
     applications: ApplicationService
     pdr: PdrImport
+    #: the account's side of the SEAP channel: web-service password, push endpoint
+    web_service: WebServiceAdministration

@@ -77,3 +77,9 @@ class AuditTrail:
         """A read of the registry (several stores, one session)."""
         async with translate_database_errors(), self._sessions() as session:
             yield Transaction(session)
+
+
+def record(session: AsyncSession, actor: str, action: str, subject: str, **details: Any) -> None:
+    """An audit event inside a transaction that is not a registry change (the SEAP channel's
+    account settings: a PasswordDigest secret, a push endpoint), so no rights cache need forget."""
+    session.add(RegistryEvent(at=_now(), actor=actor, action=action, subject=subject, details=details))
