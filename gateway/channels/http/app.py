@@ -11,6 +11,7 @@ from aiohttp import web
 from gateway.bootstrap import running
 from gateway.channels.http import keys
 from gateway.channels.http.admin import add_admin_routes
+from gateway.channels.http.apidocs import add_apidocs_routes
 from gateway.channels.http.documents import add_document_routes
 from gateway.channels.http.health import add_health_routes
 from gateway.channels.http.mailbox import add_mailbox_routes
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     add_me_routes(app)
     add_admin_routes(app)
     add_health_routes(app)
+    add_apidocs_routes(app)
     for extension in load_extensions():
         extension.add_routes(app, settings)
     return app
