@@ -45,6 +45,7 @@ from gateway.services.assessment import Assessment
 from gateway.services.documents import DocumentService
 from gateway.services.health import HealthService
 from gateway.services.mailbox import MailboxService
+from gateway.services.operator import OperatorService
 from gateway.services.receipts import Receipts
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import SubmissionService
@@ -64,6 +65,8 @@ class Services:
     mailbox: MailboxService
     accounts: AccountService
     health: HealthService
+    #: what the console shows operators
+    operator: OperatorService
     #: registry administration (``gateway registry`` and ``/api/v1/admin``)
     registry: Registry
     account_store: Accounts
@@ -135,6 +138,9 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         read_rules = ReadRules(sessions)
         registry = Registry(sessions, on_change=lookup.forget)
         account_store = Accounts(sessions)
+        health = HealthService(sessions, signer, metrics, lambda: broker)
+        operator = OperatorService(sessions, health, metrics)
+        await stack.enter_async_context(_background(operator.sample_every(), "throughput sampler"))
         yield Services(
             settings=settings,
             metrics=metrics,
@@ -143,7 +149,8 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             receipts=receipts,
             mailbox=MailboxService(Mailbox(sessions), read_rules),
             accounts=AccountService(account_store, registry),
-            health=HealthService(sessions, signer, metrics, lambda: broker),
+            health=health,
+            operator=operator,
             registry=registry,
             account_store=account_store,
             sessions=sessions,

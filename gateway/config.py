@@ -129,6 +129,21 @@ class ReceiptSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The web console at ``/console`` (docs/console.md)."""
+
+    enabled: bool = True
+    #: a file holding the key that signs console session cookies (any secret text, 32 bytes or
+    #: more); with none, a key is made at start: sessions then end with the process, and every
+    #: process of ``serve --workers N`` needs this file to share them
+    session_key_file: Path | None = None
+    #: a session ends this long after sign-in
+    session_minutes: int = 480
+    #: a folder of messages per error code (like ``samples/errors``) offered to try; optional
+    samples_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -139,6 +154,7 @@ class Settings:
     signature: SignatureSettings = field(default_factory=SignatureSettings)
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     receipts: ReceiptSettings = field(default_factory=ReceiptSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
@@ -158,6 +174,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "signature": SignatureSettings,
     "registry": RegistrySettings,
     "receipts": ReceiptSettings,
+    "console": ConsoleSettings,
 }
 
 

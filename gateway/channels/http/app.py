@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from gateway.bootstrap import running
+from gateway.channels.console.app import add_console
 from gateway.channels.http import keys
 from gateway.channels.http.admin import add_admin_routes
 from gateway.channels.http.apidocs import add_apidocs_routes
@@ -46,6 +47,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     add_admin_routes(app)
     add_health_routes(app)
     add_apidocs_routes(app)
+    add_console(app, settings)
     for extension in load_extensions():
         extension.add_routes(app, settings)
     return app
