@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gateway.services.operator import ThroughputPoint
+from gateway.services.operator import SAMPLES_KEPT, ThroughputPoint
 
 WIDTH, HEIGHT = 600, 160
 _BAR_HEIGHT, _BAR_GAP, _LABEL_WIDTH = 18, 6, 220
@@ -57,15 +57,19 @@ def bar_chart(values: Mapping[str, float], width: int = WIDTH) -> BarChart:
     return BarChart(bars, width, max(len(bars) * (_BAR_HEIGHT + _BAR_GAP), _BAR_HEIGHT))
 
 
-def rate_chart(points: Sequence[ThroughputPoint], width: int = WIDTH, height: int = HEIGHT) -> RateChart:
-    """Documents received per minute in each interval, the refused part drawn over it."""
+def rate_chart(
+    points: Sequence[ThroughputPoint], width: int = WIDTH, height: int = HEIGHT, slots: int = SAMPLES_KEPT
+) -> RateChart:
+    """Documents received per minute in each interval, the refused part drawn over it; the newest
+    on the right, each interval as wide as one of the ``slots`` the history keeps."""
     per_minute = [(p, 60 * p.received / p.seconds, 60 * p.refused / p.seconds) for p in points]
     peak = max((received for _, received, _ in per_minute), default=0.0)
     scale = (height - 10) / peak if peak else 0.0
-    slot = width / max(len(points), 1)
+    slot = width / max(len(points), slots)
+    first = width - len(points) * slot
     columns = tuple(
         Column(
-            x=i * slot,
+            x=first + i * slot,
             width=max(slot - 1, 1),
             received_height=received * scale,
             refused_height=refused * scale,

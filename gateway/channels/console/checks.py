@@ -12,9 +12,8 @@ from gateway.channels.console.listing import listing
 from gateway.channels.console.samples import SAMPLES
 from gateway.channels.console.web import PREFIX, context, form, page, services, signed_in, templates
 from gateway.channels.http.documents import dry_run_json
-from gateway.channels.http.problems import refusal_body
 from gateway.core.domain import Sender
-from gateway.core.errors import BadRequest, GatewayError, NotFound
+from gateway.core.errors import BadRequest, GatewayError, NotFound, error_class_for
 
 #: where the streamed page is cut: the part before it is sent before the checks run
 _VERDICT_SLOT = "<!--verdict-->"
@@ -50,11 +49,11 @@ async def _submit(request: web.Request, sender: Sender, body: bytes) -> web.Stre
     if submitted.receipt is not None:
         raise web.HTTPSeeOther(f"{PREFIX}/documents/{submitted.receipt.reference}")
     # refused and not kept (unparseable or forbidden XML): the verdict is all there is
-    problem = refusal_body(submitted.verdict, None)
+    assert submitted.verdict.refusal is not None
     return page(
         "check.html",
         request,
-        422 if problem["status"] == 422 else int(str(problem["status"])),
+        error_class_for(submitted.verdict.refusal).status,
         streaming=False,
         upload_name=None,
         received=None,

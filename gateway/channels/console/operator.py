@@ -50,7 +50,7 @@ async def applications(request: web.Request) -> web.StreamResponse:
     running = services(request)
     params = _APPLICATION_LIST.parse({"status": request.query.get("status") or "pending"})
     found = await _APPLICATION_LIST.run(running.registry, running.account_store, sender.login, params)
-    return page("applications.html", request, applications=found, status=params["status"])
+    return page("applications.html", request, applications=found, wanted=params["status"])
 
 
 async def audit(request: web.Request) -> web.StreamResponse:

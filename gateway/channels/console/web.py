@@ -86,9 +86,9 @@ def context(request: web.Request, **values: Any) -> dict[str, Any]:
     }
 
 
-def page(template: str, request: web.Request, status: int = 200, **values: Any) -> web.Response:
+def page(template: str, request: web.Request, http_status: int = 200, **values: Any) -> web.Response:
     html = templates().get_template(template).render(context(request, **values))
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+    return web.Response(text=html, status=http_status, content_type="text/html", charset="utf-8")
 
 
 def error_page(
