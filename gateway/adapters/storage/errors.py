@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from gateway.core.errors import Unavailable
+from gateway.core.errors import InvalidParameter, Unavailable
 
+#: PostgreSQL's SQLSTATE class 22, "data exception"
+DATA_EXCEPTION = "22"
 UNREACHABLE = "the database is not reachable; nothing was accepted, try again"
 
 
@@ -24,4 +26,8 @@ async def translate_database_errors() -> AsyncIterator[None]:
     except DBAPIError as exc:
         if exc.connection_invalidated:
             raise Unavailable(UNREACHABLE) from exc
+        if str(getattr(exc.orig, "sqlstate", None) or "").startswith(DATA_EXCEPTION):
+            # a value the database cannot hold (too long, out of range, a NUL character): the
+            # client's, since what the gateway writes of its own fits its columns
+            raise InvalidParameter(f"a value the database cannot hold: {exc.orig}") from exc
         raise

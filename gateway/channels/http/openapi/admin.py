@@ -9,13 +9,13 @@ from typing import Any
 
 from gateway.channels.http.openapi import errors
 from gateway.channels.http.openapi.responses import error_responses
-from gateway.channels.operations import OPERATIONS, Operation, Param
+from gateway.channels.operations import INT_RANGE, OPERATIONS, Operation, Param
 from gateway.core.registry.model import IDENTIFIER_SCHEMES
 
 _KIND_SCHEMAS: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
     "secret": {"type": "string", "format": "password"},
-    "int": {"type": "integer"},
+    "int": {"type": "integer", "format": "int64", "minimum": INT_RANGE[0], "maximum": INT_RANGE[1]},
     "bool": {"type": "boolean"},
     "datetime": {"type": "string", "description": "RFC 3339, or a date meaning 00:00 UTC"},
     "identifier": {"type": "string", "pattern": f"^({'|'.join(IDENTIFIER_SCHEMES)})=.+$"},
