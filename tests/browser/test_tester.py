@@ -47,10 +47,11 @@ async def test_dry_run_submit_and_receipt(console: Console, steps: Steps, browse
             await expect(marked).to_have_class(re.compile(r"\bmarked\b"))
             await expect(marked.get_by_test_id("mark")).to_contain_text("SCHEMA_INVALID")
             await expect(marked.locator(f'[data-error="{number}"]')).to_have_count(1)
+        await page.get_by_test_id("verdict").evaluate("verdict => verdict.scrollIntoView()")
+        await steps.screenshot("dry-run", full_page=False)
         # the error table links to the line in the listing
         await page.get_by_test_id("errors").get_by_role("link", name=str(lines[1])).click()
         await expect(page).to_have_url(re.compile(rf"#L{lines[1]}$"))
-        await steps.screenshot("dry-run", full_page=False)
 
     async with steps.step("submit a valid sample for real"):
         await page.get_by_test_id("file").set_input_files(str(VALID))
