@@ -12,6 +12,7 @@ from yarl import URL
 
 from gateway.channels.http import keys
 from tests.conftest import Gateway, make_settings, start_gateway
+from tests.integration.test_mailbox import add_response, send
 
 PASSWORD = "a-password-for-tests"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -162,3 +163,26 @@ async def test_the_console_can_be_turned_off(sqlite_url: str) -> None:
     async for running in start_gateway(make_settings(sqlite_url, None, console={"enabled": False})):
         async with running.http.get(running.url + "/console/signin") as response:
             assert response.status == 404
+
+
+async def test_the_mailbox_and_a_documents_answers_are_shown(visitor: Visitor, gateway: Gateway) -> None:
+    login = await account(gateway)
+    token = await gateway.app[keys.SERVICES].account_store.issue_token(login)
+    receipt = await send(gateway, token)
+    response_id = await add_response(gateway, str(receipt["reference"]), body=b"<Answer>ok</Answer>")
+    await visitor.sign_in(login)
+    status, page, _ = await visitor.get("/console/mailbox")
+    assert status == 200 and f'href="/console/mailbox/{response_id}"' in page and "CC028C" in page
+    async with visitor.http.get(f"{gateway.url}/console/mailbox/{response_id}") as answer:
+        assert answer.status == 200 and await answer.read() == b"<Answer>ok</Answer>"
+        assert answer.headers["Content-Disposition"] == f'attachment; filename="CC028C-{response_id}.xml"'
+    status, page, _ = await visitor.get(f"/console/documents/{receipt['reference']}")
+    assert status == 200 and "CC028C" in page and 'data-testid="receipt-verified"' in page
+    foreign = Visitor(gateway)
+    try:
+        await foreign.sign_in(await account(gateway))
+        status, page, _ = await foreign.get("/console/mailbox")
+        assert f"/console/mailbox/{response_id}" not in page
+        assert (await foreign.get(f"/console/mailbox/{response_id}"))[0] in (403, 404)
+    finally:
+        await foreign.http.close()
