@@ -11,7 +11,7 @@ import pytest
 from yarl import URL
 
 from gateway.channels.http import keys
-from tests.conftest import Gateway, make_settings, start_gateway
+from tests.conftest import SAMPLES, Gateway, make_settings, start_gateway
 from tests.integration.test_mailbox import add_response, send
 
 PASSWORD = "a-password-for-tests"
@@ -186,3 +186,34 @@ async def test_the_mailbox_and_a_documents_answers_are_shown(visitor: Visitor, g
         assert (await foreign.get(f"/console/mailbox/{response_id}"))[0] in (403, 404)
     finally:
         await foreign.http.close()
+
+
+async def test_registry_work_runs_through_the_operation_table(empty_database_url: str) -> None:
+    async for gateway in start_gateway(make_settings(empty_database_url, None)):
+        visitor = Visitor(gateway)
+        try:
+            await _import_pdr_and_add_a_person(visitor, gateway)
+        finally:
+            await visitor.http.close()
+
+
+async def _import_pdr_and_add_a_person(visitor: Visitor, gateway: Gateway) -> None:
+    operator = await account(gateway, operator=True)
+    await visitor.sign_in(operator)
+    token = await visitor.csrf("/console/operator/registry/pdr-import")
+    form = aiohttp.FormData()
+    form.add_field("csrf", token)
+    pdr = SAMPLES / "registry" / "pdr-example.csv"
+    form.add_field("file", pdr.read_bytes(), filename=pdr.name, content_type="text/csv")
+    async with visitor.http.post(
+        f"{gateway.url}/console/operator/registry/pdr-import", data=form
+    ) as response:
+        page = await response.text()
+        assert response.status == 200, page
+    assert 'data-testid="result"' in page and "persons" in page
+    status, page, _ = await visitor.get("/console/operator/audit")
+    assert status == 200 and "pdr.import" in page and operator in page
+    status, page, _ = await visitor.post(
+        "/console/operator/registry/person-add", {"csrf": token, "first_name": "Ewa"}
+    )
+    assert status == 400 and "surname is required" in page, "the operation's own checks answer"
