@@ -134,8 +134,8 @@ class ConsoleSettings:
 
     enabled: bool = True
     #: a file holding the key that signs console session cookies (any secret text, 32 bytes or
-    #: more); with none, a key is made at start: sessions then end with the process, and every
-    #: process of ``serve --workers N`` needs this file to share them
+    #: more); with none, a key is made at start (one for all the workers of ``serve --workers N``)
+    #: and sessions end with the process
     session_key_file: Path | None = None
     #: a session ends this long after sign-in
     session_minutes: int = 480

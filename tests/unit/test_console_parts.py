@@ -129,3 +129,17 @@ def test_rates_are_per_minute_and_the_newest_is_on_the_right() -> None:
     first, second = chart.columns
     assert second.received_height == 100 and first.received_height == 50 and first.refused_height == 25
     assert second.x + 60 == pytest.approx(600) and first.x + 60 == pytest.approx(second.x)
+
+
+def test_the_workers_of_one_serve_share_a_session_key_only_they_can_read() -> None:
+    from gateway.channels.cli.main import _shared_session_key
+    from gateway.config import Settings
+
+    with _shared_session_key(Settings()) as shared:
+        path = shared.console.session_key_file
+        assert path is not None and path.stat().st_mode & 0o777 == 0o600
+        assert len(session_key(path)) >= 32
+    assert not path.exists(), "removed when serve stops"
+    configured = Settings().replace(console={"session_key_file": path})
+    with _shared_session_key(configured) as kept:
+        assert kept is configured
