@@ -217,3 +217,38 @@ async def _import_pdr_and_add_a_person(visitor: Visitor, gateway: Gateway) -> No
         "/console/operator/registry/person-add", {"csrf": token, "first_name": "Ewa"}
     )
     assert status == 400 and "surname is required" in page, "the operation's own checks answer"
+
+
+async def test_without_script_a_dry_run_streams_the_whole_page(visitor: Visitor, gateway: Gateway) -> None:
+    await visitor.sign_in(await account(gateway))
+    sample = SAMPLES / "errors" / "SCHEMA_INVALID" / "CC515C-lrn-too-long.xml"
+    form = aiohttp.FormData()
+    form.add_field("csrf", await visitor.csrf("/console/check"))
+    form.add_field("mode", "dry-run")
+    form.add_field("document", sample.read_bytes(), filename=sample.name, content_type="application/xml")
+    async with visitor.http.post(f"{gateway.url}/console/check", data=form) as response:
+        page = await response.text()
+    assert response.status == 200 and page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert page.index('data-phase="checking"') < page.index('data-testid="verdict"')
+    assert 'id="L9" class="marked"' in page and "SCHEMA_INVALID" in page
+
+
+async def test_a_sample_is_tried_by_its_code_and_name_only(sqlite_url: str) -> None:
+    settings = make_settings(sqlite_url, None, console={"samples_dir": SAMPLES / "errors"})
+    async for gateway in start_gateway(settings):
+        visitor = Visitor(gateway)
+        try:
+            await visitor.sign_in(await account(gateway))
+            status, page, _ = await visitor.get("/console/samples")
+            assert status == 200 and "XML_FORBIDDEN" in page and "billion-laughs.xml" in page
+            token = await visitor.csrf("/console/samples")
+            status, page, _ = await visitor.post(
+                "/console/samples/check", {"csrf": token, "code": "XML_MALFORMED", "name": "truncated.xml"}
+            )
+            assert status == 200 and 'data-testid="verdict-code">XML_MALFORMED' in page
+            status, _, _ = await visitor.post(
+                "/console/samples/check", {"csrf": token, "code": "XML_MALFORMED", "name": "../../README.md"}
+            )
+            assert status == 404
+        finally:
+            await visitor.http.close()
