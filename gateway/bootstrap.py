@@ -59,6 +59,7 @@ from gateway.services.assessment import Assessment
 from gateway.services.documents import DocumentService
 from gateway.services.health import HealthService
 from gateway.services.mailbox import MailboxService
+from gateway.services.operator import OperatorService
 from gateway.services.outbox import OutboxService
 from gateway.services.push import PushDeliveries
 from gateway.services.receipts import Receipts
@@ -89,6 +90,8 @@ class Services:
     mailbox: MailboxService
     accounts: AccountService
     health: HealthService
+    #: what the console shows operators
+    operator: OperatorService
     #: registry administration (``gateway registry`` and ``/api/v1/admin``)
     administration: RegistryAdministration
     #: the database, for operator tools and tests that look at rows directly
@@ -170,6 +173,10 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         administration, accounts = _registry_services(sessions, lookup.forget, digest_box)
         if run_relay and settings.seap.push_enabled:
             await _start_push(stack, settings, PushStore(sessions), read_rules)
+        health = HealthService(sessions, signer, metrics, lambda: broker)
+        outbox = OutboxService(OutboxStore(sessions), on_requeued=signal.ring)
+        operator = OperatorService(sessions, health, outbox, metrics)
+        await stack.enter_async_context(_background(operator.sample_every(), "throughput sampler"))
         yield Services(
             settings=settings,
             metrics=metrics,
@@ -178,10 +185,11 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
             receipts=receipts,
             mailbox=MailboxService(Mailbox(sessions), read_rules),
             accounts=accounts,
-            health=HealthService(sessions, signer, metrics, lambda: broker),
+            health=health,
+            operator=operator,
             administration=administration,
             sessions=sessions,
-            outbox=OutboxService(OutboxStore(sessions), on_requeued=signal.ring),
+            outbox=outbox,
             web_service=WebServiceAuth(
                 WebServiceAccounts(sessions, digest_box),
                 NonceStore(sessions),

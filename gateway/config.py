@@ -186,6 +186,21 @@ class SeapSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The web console at ``/console`` (docs/console.md)."""
+
+    enabled: bool = True
+    #: a file holding the key that signs console session cookies (any secret text, 32 bytes or
+    #: more); with none, a key is made at start (one for all the workers of ``serve --workers N``)
+    #: and sessions end with the process
+    session_key_file: Path | None = None
+    #: a session ends this long after sign-in
+    session_minutes: int = 480
+    #: a folder of messages per error code (like ``samples/errors``) offered to try; optional
+    samples_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -197,6 +212,7 @@ class Settings:
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     receipts: ReceiptSettings = field(default_factory=ReceiptSettings)
     seap: SeapSettings = field(default_factory=SeapSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
@@ -217,6 +233,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "registry": RegistrySettings,
     "receipts": ReceiptSettings,
     "seap": SeapSettings,
+    "console": ConsoleSettings,
 }
 
 

@@ -61,6 +61,11 @@ class ReceiptSigner:
     def sign(self, unsigned: bytes, at: datetime) -> bytes:
         return sign_xades(unsigned, self.key, self.certificate, signing_time=at, chain=self.chain)
 
+    @property
+    def certificates(self) -> tuple[x509.Certificate, ...]:
+        """The signer's certificate and its chain: what a verifier pins."""
+        return (self.certificate, *self.chain)
+
     def certificates_pem(self) -> bytes:
         """The signer's certificate and its chain: what a verifier pins."""
         return b"".join(certificate_pem(c) for c in (self.certificate, *self.chain))

@@ -45,11 +45,21 @@ _TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no", 
 # --- parameter values -----------------------------------------------------------------------------
 
 
+#: the range of the database's BIGINT, which every whole number here ends up compared with
+INT_RANGE = (-(2**63), 2**63 - 1)
+
+
 def parse_int(text: str) -> int:
     try:
-        return int(text.strip())
+        return checked_int(int(text.strip()))
     except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+        raise ValueError(f"{text!r} is not a whole number from {INT_RANGE[0]} to {INT_RANGE[1]}") from None
+
+
+def checked_int(value: int) -> int:
+    if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise ValueError(f"{value} is out of range")
+    return value
 
 
 def parse_identifier(text: str) -> tuple[str, str]:
@@ -135,7 +145,7 @@ class Param:
         if isinstance(raw, str):
             value = _FROM_TEXT[self.kind](raw)
         elif _native(self.kind, raw):
-            value = raw
+            value = checked_int(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
         else:
             expected = {"int": "a whole number", "bool": "true or false"}.get(self.kind, "a string")
             raise ValueError(f"must be {expected}{' or a list of them' if self.many else ''}")

@@ -3,6 +3,7 @@ and linking it to the person migrated from PDR."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -12,14 +13,19 @@ from gateway.adapters.storage.registry.persons import PersonStore
 from gateway.adapters.storage.registry.podmioty import PodmiotStore
 from gateway.adapters.storage.registry.representations import RepresentationStore
 from gateway.core.domain import Sender
-from gateway.core.errors import RegistryError, Unauthenticated
-from gateway.core.passwords import verify_secret
+from gateway.core.errors import RegistryError, RegistryNotFound, Unauthenticated
+from gateway.core.passwords import hash_secret, verify_secret
 from gateway.core.registry.model import PersonStatus
 from gateway.core.registry.views import AccountView, Me
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+#: what a login without an account (or without a password) is checked against, so that the answer
+#: takes as long as for a wrong password
+_STAND_IN_HASH = hash_secret("no account has this password")
 
 
 class AccountLinking:
@@ -76,6 +82,29 @@ class AccountService:
                 "send Authorization: Bearer <token> (tokens come from `gateway registry token`)"
             )
         return await self._accounts.authenticate(token.strip())
+
+    async def authenticate_password(self, login: str, password: str) -> Sender:
+        """The active account whose scrypt password hash ``password`` matches (``gateway registry
+        account password``); ``UNAUTHENTICATED`` otherwise, with the same answer whatever was wrong
+        and about the same time (an unknown login is checked against a stand-in hash)."""
+        found = await self._accounts.password_of(login.strip()) if password else None
+        stored = found[1] if found else None
+        # scrypt is slow on purpose: off the event loop
+        matches = await asyncio.to_thread(verify_secret, password, stored or _STAND_IN_HASH)
+        if found is None or stored is None or not matches:
+            raise Unauthenticated("unknown login or wrong password, or inactive account")
+        return found[0]
+
+    async def sender(self, account_id: int) -> Sender:
+        """The account as a caller, while it is active (a console session is checked on each page)."""
+        try:
+            async with self._trail.read() as tx:
+                account = await self._accounts.by_id(tx, account_id)
+        except RegistryNotFound:
+            raise Unauthenticated("the account no longer exists") from None
+        if account.status != "active":
+            raise Unauthenticated("the account is not active")
+        return Sender(account_id=account.id, login=account.login, operator=account.role == "operator")
 
     async def me(self, sender: Sender) -> Me:
         """The account, its person and the Podmioty it acts for with its rights, as of now."""

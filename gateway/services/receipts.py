@@ -18,6 +18,7 @@ from gateway.adapters.storage.errors import translate_database_errors
 from gateway.adapters.storage.tables import IssuedReceipt
 from gateway.core.domain import Receipt, Verdict
 from gateway.core.receipts.document import ReceiptFacts, ReceiptKind, receipt_xml
+from gateway.core.receipts.verify import VerifiedReceipt, verify_receipt
 
 
 class Receipts:
@@ -37,6 +38,11 @@ class Receipts:
         """A signed receipt for ``facts`` (CPU work: run it off the event loop)."""
         issued_at = issued_at or self._clock()
         return self.signer.sign(receipt_xml(facts, issued_at), issued_at)
+
+    def verify(self, body: bytes, document: bytes | None = None) -> VerifiedReceipt:
+        """``gateway upo verify`` of ``body`` against this gateway's receipt certificates (CPU work);
+        ``ReceiptNotVerified`` says what is wrong."""
+        return verify_receipt(body, self.signer.certificates, document)
 
     async def for_unstored(self, verdict: Verdict, received_at: datetime) -> bytes:
         """The NPP of a document that was refused and not kept: issued, not stored."""

@@ -15,8 +15,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.core.errors import OutcomeUnknown, Unavailable
+from gateway.core.errors import InvalidParameter, OutcomeUnknown, Unavailable
 
+#: PostgreSQL's SQLSTATE class 22, "data exception"
+DATA_EXCEPTION = "22"
 UNREACHABLE = "the database is not reachable; nothing was accepted, try again"
 UNKNOWN = (
     "the connection to the database was lost while the document was being committed: it may have "
@@ -100,4 +102,9 @@ async def translate_database_errors() -> AsyncIterator[None]:
     except Exception as exc:
         if database_away(exc):
             raise Unavailable(UNREACHABLE) from exc
+        original = getattr(exc, "orig", None)
+        if str(getattr(original, "sqlstate", None) or "").startswith(DATA_EXCEPTION):
+            # a value the database cannot hold (too long, out of range, a NUL character): the
+            # client's, since what the gateway writes of its own fits its columns
+            raise InvalidParameter(f"a value the database cannot hold: {original}") from exc
         raise

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing
+import secrets
+import shutil
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -158,8 +162,30 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         upgrade_database(settings.database)
     settings = settings.replace(database={"migrate_on_start": False})
+    with _shared_session_key(settings) as settings:
+        return _run_workers(settings, args.workers)
+
+
+@contextlib.contextmanager
+def _shared_session_key(settings: Settings) -> Iterator[Settings]:
+    """The workers share one console session key: the configured file, or one made for this run
+    (readable by this user only, removed at the end), so a session works whichever worker answers."""
+    if settings.console.session_key_file is not None or not settings.console.enabled:
+        yield settings
+        return
+    folder = Path(tempfile.mkdtemp(prefix="gateway-console-"))
+    try:
+        key = folder / "session.key"
+        key.touch(mode=0o600)
+        key.write_text(secrets.token_urlsafe(48))
+        yield settings.replace(console={"session_key_file": key})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_workers(settings: Settings, count: int) -> int:
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_serve_worker, args=(settings, index)) for index in range(args.workers)]
+    workers = [context.Process(target=_serve_worker, args=(settings, index)) for index in range(count)]
     for worker in workers:
         worker.start()
 

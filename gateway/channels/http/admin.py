@@ -16,7 +16,7 @@ from aiohttp import web
 
 from gateway.channels.http.requests import caller, read_body, services
 from gateway.channels.operations import OPERATIONS, Operation
-from gateway.core.errors import BadRequest, Forbidden, UnsupportedMediaType
+from gateway.core.errors import BadRequest, Forbidden, InvalidParameter, UnsupportedMediaType
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -62,7 +62,10 @@ async def _raw_params(operation: Operation, request: web.Request) -> dict[str, o
 
 
 async def _json_object(request: web.Request) -> dict[str, object]:
-    text = await request.text()
+    try:
+        text = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidParameter("the body must be JSON in UTF-8") from None
     if not text.strip():
         return {}
     try:

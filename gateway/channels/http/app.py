@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from gateway.bootstrap import running
+from gateway.channels.console.app import add_console
 from gateway.channels.http import keys
 from gateway.channels.http.admin import add_admin_routes
+from gateway.channels.http.apidocs import add_apidocs_routes
 from gateway.channels.http.documents import add_document_routes
 from gateway.channels.http.health import add_health_routes
 from gateway.channels.http.mailbox import add_mailbox_routes
@@ -49,6 +51,8 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
     add_outbox_routes(app)
     add_health_routes(app)
     add_seap_routes(app)
+    add_apidocs_routes(app)
+    add_console(app, settings)
     for extension in load_extensions():
         extension.add_routes(app, settings)
     return app

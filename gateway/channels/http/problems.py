@@ -15,16 +15,15 @@ PROBLEM_TYPE_BASE = "urn:customs-gateway:error:"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem_response(
+def problem_body(
     code: str,
     status: int,
     title: str,
     detail: str,
     errors: Iterable[ErrorDetail],
-    *,
     reference: str | None = None,
-    retry_after: int | None = None,
-) -> web.Response:
+) -> dict[str, object]:
+    """The problem document's fields (RFC 9457, with the gateway's ``code`` and ``errors``)."""
     body: dict[str, object] = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": title,
@@ -35,6 +34,20 @@ def problem_response(
     }
     if reference is not None:
         body["reference"] = reference
+    return body
+
+
+def problem_response(
+    code: str,
+    status: int,
+    title: str,
+    detail: str,
+    errors: Iterable[ErrorDetail],
+    *,
+    reference: str | None = None,
+    retry_after: int | None = None,
+) -> web.Response:
+    body = problem_body(code, status, title, detail, errors, reference)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return web.Response(
         status=status,
@@ -64,17 +77,22 @@ def submission_status(submitted: Submitted) -> int:
     return 202 if submitted.outcome is Outcome.NEW else 200
 
 
+def refusal_body(verdict: Verdict, reference: str | None) -> dict[str, object]:
+    """The problem document of a refused document, stored (with its reference) or not."""
+    assert verdict.refusal is not None
+    cls = error_class_for(verdict.refusal)
+    detail = verdict.errors[0].message if len(verdict.errors) == 1 else f"{len(verdict.errors)} errors"
+    return problem_body(cls.code, cls.status, cls.title, detail, verdict.errors, reference)
+
+
 def refusal_response(verdict: Verdict, reference: str | None) -> web.Response:
     """A refused document, stored (with its reference) or not."""
     assert verdict.refusal is not None
     cls = error_class_for(verdict.refusal)
-    detail = verdict.errors[0].message if len(verdict.errors) == 1 else f"{len(verdict.errors)} errors"
-    return problem_response(
-        cls.code,
-        cls.status,
-        cls.title,
-        detail,
-        verdict.errors,
-        reference=reference,
-        retry_after=cls.retry_after,
+    headers = {"Retry-After": str(cls.retry_after)} if cls.retry_after is not None else None
+    return web.Response(
+        status=cls.status,
+        body=json.dumps(refusal_body(verdict, reference), ensure_ascii=False).encode(),
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
     )

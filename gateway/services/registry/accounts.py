@@ -18,6 +18,10 @@ from gateway.core.registry.views import AccountView
 TOKEN_PREFIX = "cgw_"
 
 
+#: a hundred years: past that a token's end is no date
+MAX_TOKEN_DAYS = 36_600
+
+
 class AccountAdministration:
     def __init__(self, trail: AuditTrail, accounts: AccountStore, persons: PersonStore) -> None:
         self._trail = trail
@@ -81,8 +85,8 @@ class AccountAdministration:
         self, login: str, valid_days: int | None = None, label: str | None = None, actor: str = "cli"
     ) -> str:
         """A new API token (shown once: only its digest is kept); ``valid_days`` None: until revoked."""
-        if valid_days is not None and valid_days < 1:
-            raise RegistryError("a token is valid for at least one day")
+        if valid_days is not None and not 1 <= valid_days <= MAX_TOKEN_DAYS:
+            raise RegistryError(f"a token is valid for one day at least and {MAX_TOKEN_DAYS} days at most")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         details = {"label": label, "valid_days": valid_days}
         async with self._trail.change(actor, "account.token", login, **details) as change:

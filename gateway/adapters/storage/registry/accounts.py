@@ -46,6 +46,18 @@ class AccountStore:
             raise Unauthenticated("unknown, expired or revoked token, or inactive account")
         return Sender(account_id=row.id, login=row.login, operator=row.role == "operator")
 
+    async def password_of(self, login: str) -> tuple[Sender, str | None] | None:
+        """The active account of ``login`` as a caller, with its password hash; None if there is
+        none.  Its own short read, like :meth:`authenticate`."""
+        statement = select(Account.id, Account.login, Account.role, Account.password_hash).where(
+            Account.login == login, Account.status == "active"
+        )
+        async with translate_database_errors(), self._sessions() as session:
+            row = (await session.execute(statement)).first()
+        if row is None:
+            return None
+        return Sender(account_id=row.id, login=row.login, operator=row.role == "operator"), row.password_hash
+
     async def add(self, change: Change, login: str, role: str, password_hash: str | None) -> AccountView:
         """A new account: ``basic`` until it is linked to a person registered in SISC."""
         account = Account(

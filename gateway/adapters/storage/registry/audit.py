@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -83,3 +84,35 @@ def record(session: AsyncSession, actor: str, action: str, subject: str, **detai
     """An audit event inside a transaction that is not a registry change (the SEAP channel's
     account settings: a PasswordDigest secret, a push endpoint), so no rights cache need forget."""
     session.add(RegistryEvent(at=_now(), actor=actor, action=action, subject=subject, details=details))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+
+
+async def recent_events(
+    sessions: async_sessionmaker[AsyncSession], *, before: int | None = None, limit: int = 50
+) -> list[AuditEvent]:
+    """The trail newest first, ``limit`` events older than the event ``before`` (keyset paging)."""
+    statement = select(RegistryEvent).order_by(RegistryEvent.id.desc()).limit(limit)
+    if before is not None:
+        statement = statement.where(RegistryEvent.id < before)
+    async with translate_database_errors(), sessions() as session:
+        rows = (await session.scalars(statement)).all()
+    return [
+        AuditEvent(
+            row.id,
+            row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC),
+            row.actor,
+            row.action,
+            row.subject,
+            dict(row.details),
+        )
+        for row in rows
+    ]

@@ -120,7 +120,8 @@ async def _find(session: AsyncSession, values: Sequence[str]) -> Podmiot | None:
 
 async def _by_identifier(session: AsyncSession, identifier: str) -> Podmiot:
     podmiot = await _find(session, [identifier])
-    if podmiot is None and identifier.isdigit():
+    # its id: ASCII digits only ("¹".isdigit() too), and within a BIGINT
+    if podmiot is None and identifier.isascii() and identifier.isdigit() and len(identifier) <= 18:
         podmiot = await session.get(Podmiot, int(identifier))
     if podmiot is None:
         raise RegistryNotFound(f"no Podmiot with identifier {identifier}")
