@@ -16,6 +16,7 @@ from gateway.adapters.broker.relay import OutboxRelay
 from gateway.adapters.broker.responses import ResponseConsumer
 from gateway.adapters.metrics import Metrics
 from gateway.adapters.receipt_signer import load_receipt_signer
+from gateway.adapters.revocation import RevocationStatuses
 from gateway.adapters.storage.accounts import Accounts
 from gateway.adapters.storage.database import create_engine, session_factory
 from gateway.adapters.storage.documents import DocumentStore
@@ -23,13 +24,13 @@ from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
 from gateway.adapters.storage.registry import Registry
 from gateway.adapters.storage.registry_lookup import RegistryLookup
-from gateway.adapters.trust_setup import build_signature_stage
+from gateway.adapters.trust_setup import build_revocation, build_signature_stage
 from gateway.channels.http import keys
 from gateway.channels.http.routes import add_routes, problems_middleware
 from gateway.config import Settings, SignatureSettings
 from gateway.core.pipeline import Checks
 from gateway.core.registry.rights import load_rights_table
-from gateway.core.signature.stage import XadesVerification
+from gateway.core.signature.stage import RevocationLookup, XadesVerification
 from gateway.core.validation.catalog import load_catalog
 from gateway.extensions import load_extensions, trust_contributions
 from gateway.services.receipts import Receipts
@@ -39,15 +40,28 @@ from gateway.services.submission import Intake
 log = logging.getLogger(__name__)
 
 
-def configured_signature_stage(settings: SignatureSettings) -> XadesVerification:
-    """The signature stage as configured, with what the installed extensions add."""
-    return build_signature_stage(settings, contributions=trust_contributions(settings))
+def configured_revocation(settings: SignatureSettings) -> RevocationStatuses:
+    """The revocation statuses as configured, asking in-process the authorities extensions add.
+    Their background refresh runs between ``start()`` and ``stop()``."""
+    return build_revocation(settings, trust_contributions(settings))
 
 
-def build_checks(settings: Settings) -> Checks:
+def configured_signature_stage(
+    settings: SignatureSettings, revocation: RevocationLookup | None = None
+) -> XadesVerification:
+    """The signature stage as configured, with what the installed extensions add, looking revocation
+    statuses up in ``revocation`` (statuses of its own when not given)."""
+    contributions = trust_contributions(settings)
+    if revocation is None:
+        revocation = build_revocation(settings, contributions)
+    return build_signature_stage(settings, revocation, contributions=contributions)
+
+
+def build_checks(settings: Settings, revocation: RevocationLookup) -> Checks:
+    """The checks; run them with ``revocation.settle`` (they look revocation statuses up there)."""
     return Checks(
         catalog=load_catalog(settings.catalog.paths),
-        signature=configured_signature_stage(settings.signature),
+        signature=configured_signature_stage(settings.signature, revocation),
         parsing=settings.parsing,
     )
 
@@ -101,7 +115,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _intake(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    checks = await asyncio.to_thread(build_checks, settings)
+    revocation = await asyncio.to_thread(configured_revocation, settings.signature)
+    checks = await asyncio.to_thread(build_checks, settings, revocation)
     executor = ThreadPoolExecutor(settings.server.check_threads, thread_name_prefix="checks")
     rights = RightsCheck(load_rights_table(settings.registry.rights_table), app[keys.REGISTRY_LOOKUP])
     app[keys.INTAKE] = Intake(
@@ -110,9 +125,12 @@ async def _intake(app: web.Application) -> AsyncIterator[None]:
         app[keys.STORE],
         executor,
         app[keys.METRICS],
+        revocation,
         on_committed=app[keys.OUTBOX_DOORBELL].set,
     )
+    revocation.start()
     yield
+    await revocation.stop()
     executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -6,15 +6,16 @@ and the event loop stays free for other requests.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 
 from gateway.adapters.metrics import Metrics
+from gateway.adapters.revocation import RevocationStatuses
 from gateway.adapters.storage.documents import DocumentStore, StoreOutcome
 from gateway.core.domain import Receipt, Sender, Submission, Verdict
 from gateway.core.pipeline import Checks, check
@@ -56,6 +57,7 @@ class Intake:
         store: DocumentStore,
         executor: Executor | None,
         metrics: Metrics,
+        revocation: RevocationStatuses,
         on_committed: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -64,14 +66,16 @@ class Intake:
         self._store = store
         self._executor = executor
         self._metrics = metrics
+        self._revocation = revocation
         self._on_committed = on_committed
         self._clock = clock
 
     async def submit(self, sender: Sender, body: bytes, *, dry_run: bool = False) -> Submitted:
         received_at = self._clock()
         started = time.perf_counter()
-        verdict = await asyncio.get_running_loop().run_in_executor(
-            self._executor, check, body, received_at, self._checks
+        # in the executor; revocation statuses it lacks are fetched here, and it runs once more
+        verdict = await self._revocation.settle(
+            self._executor, partial(check, body, received_at, self._checks)
         )
         self._metrics.check_seconds.observe(time.perf_counter() - started)
         self._metrics.document_bytes.observe(len(body))

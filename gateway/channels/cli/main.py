@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import multiprocessing
@@ -199,12 +200,13 @@ async def _checked_with_rights(paths: Sequence[Path], settings: Settings) -> lis
     """The full offline verdicts, the rights included (asked of the configured database)."""
     from gateway.adapters.storage.database import create_engine, session_factory
     from gateway.adapters.storage.registry_lookup import RegistryLookup
-    from gateway.bootstrap import build_checks
+    from gateway.bootstrap import build_checks, configured_revocation
     from gateway.core.pipeline import check
     from gateway.core.registry.rights import load_rights_table
     from gateway.services.rights import RightsCheck
 
-    checks = await asyncio.to_thread(build_checks, settings)
+    revocation = await asyncio.to_thread(configured_revocation, settings.signature)
+    checks = await asyncio.to_thread(build_checks, settings, revocation)
     if settings.database.migrate_on_start:
         from gateway.adapters.storage.migrations import upgrade
 
@@ -216,8 +218,14 @@ async def _checked_with_rights(paths: Sequence[Path], settings: Settings) -> lis
             RegistryLookup(session_factory(engine), cache_seconds=0),
         )
         now = datetime.now(UTC)
-        return [await rights.apply(check(path.read_bytes(), now, checks), now) for path in paths]
+        verdicts: list[Verdict] = []
+        for path in paths:
+            body = path.read_bytes()
+            verdict = await revocation.settle(None, functools.partial(check, body, now, checks))
+            verdicts.append(await rights.apply(verdict, now))
+        return verdicts
     finally:
+        await revocation.stop()
         await engine.dispose()
 
 
