@@ -201,6 +201,14 @@ class RevocationStatuses:
     async def _obtain_one(
         self, key: Key, cert: x509.Certificate, issuer: x509.Certificate, at: datetime
     ) -> Outcome:
+        # what another request obtained since these checks looked is not asked again (an in-process
+        # authority's answer is, rather than asking the authority's revision on the event loop)
+        entry = self._cache.entry(key, at, self._freshness.max_skew)
+        if entry is not None and entry.local is None:
+            return entry.answer.evidence
+        failure = self._cache.failure(key)
+        if failure is not None:
+            return Unavailable(failure)
         running = self._inflight.get(key)
         if running is None:
             running = asyncio.create_task(self._ask(key, cert, issuer, at), name="revocation status")
