@@ -55,7 +55,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from bench_check import SIGNER_ROLE, bench_settings, signed_message, size_label
+from bench_check import SIGNER_ROLE, bench_settings, built_checks, settled_check, signed_message, size_label
 from run import (
     GatewayProcess,
     database_url,
@@ -159,15 +159,12 @@ class InProcess:
 
 def verdicts_for(size: int, count: int, tag: str) -> tuple[list[Verdict], int]:
     """``count`` verdicts of distinct signed messages of ``size`` (all accepted), and the messages' size."""
-    from gateway.bootstrap import build_checks
-    from gateway.core.pipeline import check
-
-    checks = build_checks(bench_settings())
+    checks, revocation = built_checks(bench_settings())
     verdicts: list[Verdict] = []
     length = 0
     for i in range(count):
         body = signed_message(MESSAGE_TYPE, size, message_id=f"R{tag}{i:08d}", lrn=f"L{tag}{i:08d}")
-        verdict = check(body, datetime.now(UTC), checks)
+        verdict = settled_check(body, datetime.now(UTC), checks, revocation)
         if not verdict.accepted:
             raise RuntimeError(
                 f"the {size_label(size)} message is refused: {verdict.refusal} {verdict.errors}"

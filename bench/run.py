@@ -460,13 +460,12 @@ CACHED_RIGHTS_ROUNDS = 2000
 async def bare_cost(
     db_url: str, vhost_url: str, queue_name: str, size: int, bodies: Sequence[bytes], warmup: Sequence[bytes]
 ) -> Bare:
-    from bench_check import bench_settings, same_verdict, staged_check
+    from bench_check import bench_settings, built_checks, same_verdict, staged_check
 
     from gateway.adapters.broker.broker import Broker
     from gateway.adapters.storage.database import create_engine, session_factory
     from gateway.adapters.storage.documents import DocumentStore, StoreOutcome, outbox_headers
     from gateway.adapters.storage.registry_lookup import RegistryLookup
-    from gateway.bootstrap import build_checks
     from gateway.config import Settings
     from gateway.core.domain import Sender, Submission
     from gateway.core.pipeline import check
@@ -476,7 +475,7 @@ async def bare_cost(
     settings = bench_settings(
         Settings().replace(database={"url": db_url, "migrate_on_start": False}, amqp={"url": vhost_url})
     )
-    checks = build_checks(settings)
+    checks, revocation = built_checks(settings)
     _, account_id = await make_token(db_url, f"bare-{uuid.uuid4().hex[:8]}@bench.test")
     sender = Sender(account_id, "bare@bench.test")
     engine = create_engine(settings.database)
@@ -525,8 +524,10 @@ async def bare_cost(
             stages["store"].append(t2 - t_rights)
             stages["publish"].append(t3 - t2)
 
-    # the staged check must decide exactly as pipeline.check does
+    # the signer's revocation status obtained as the service does, then kept for every message
     probe_at = datetime.now(UTC)
+    await revocation.settle(None, functools.partial(check, warmup[0], probe_at, checks))
+    # the staged check must decide exactly as pipeline.check does
     if not same_verdict(staged_check(warmup[0], probe_at, checks)[0], check(warmup[0], probe_at, checks)):
         raise RuntimeError("the staged check does not give pipeline.check's verdict")
     try:
@@ -546,6 +547,7 @@ async def bare_cost(
     finally:
         await broker.close()
         await engine.dispose()
+        await revocation.stop()
     result.ok = len(stages["check"])
     result.errors = dict(errors)
     result.messages_per_s = result.ok / result.seconds if result.seconds else 0.0

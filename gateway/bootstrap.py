@@ -29,6 +29,7 @@ from gateway.adapters.broker.topology import QUEUES
 from gateway.adapters.metrics import Metrics
 from gateway.adapters.push_client import PushClient
 from gateway.adapters.receipt_signer import DEMO_CERTIFICATE, load_receipt_signer
+from gateway.adapters.revocation import RevocationStatuses
 from gateway.adapters.storage.access import ReadRules
 from gateway.adapters.storage.database import create_engine, is_sqlite, session_factory
 from gateway.adapters.storage.documents import DocumentStore
@@ -45,13 +46,13 @@ from gateway.adapters.storage.registry.podmioty import PodmiotStore
 from gateway.adapters.storage.registry.representations import RepresentationStore
 from gateway.adapters.storage.registry_lookup import RegistryLookup
 from gateway.adapters.storage.webservice import NonceStore, WebServiceAccounts, load_digest_box
-from gateway.adapters.trust_setup import SignatureSetupError, build_signature_stage
+from gateway.adapters.trust_setup import SignatureSetupError, build_revocation, build_signature_stage
 from gateway.config import DatabaseSettings, ReceiptSettings, Settings, SignatureSettings
 from gateway.core.domain import INBOUND_EXCHANGE, REGISTRY_SYSTEM, SYSTEMS, inbound_queue
 from gateway.core.pipeline import CONTENT_READERS, Checks
 from gateway.core.registry.rights import load_rights_table
 from gateway.core.seap.secretbox import SecretBox
-from gateway.core.signature.stage import XadesVerification
+from gateway.core.signature.stage import RevocationLookup, XadesVerification
 from gateway.core.validation.catalog import Catalog, CatalogError, load_catalog
 from gateway.extensions import trust_contributions
 from gateway.services.accounts import AccountLinking, AccountService
@@ -76,6 +77,9 @@ from gateway.services.submission import SubmissionService
 from gateway.services.webservice import WebServiceAuth
 
 log = logging.getLogger(__name__)
+
+#: how long a background task may take to stop once cancelled
+STOP_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +106,30 @@ class Services:
     web_service: WebServiceAuth
 
 
-def configured_signature_stage(settings: SignatureSettings) -> XadesVerification:
-    """The signature stage as configured, with what the installed extensions add."""
-    return build_signature_stage(settings, contributions=trust_contributions(settings))
+def configured_revocation(settings: SignatureSettings) -> RevocationStatuses:
+    """The revocation statuses as configured, asking in-process the authorities extensions add.
+    Their background refresh runs between ``start()`` and ``stop()``."""
+    return build_revocation(settings, trust_contributions(settings))
 
 
-def build_checks(settings: Settings) -> Checks:
+def configured_signature_stage(
+    settings: SignatureSettings, revocation: RevocationLookup | None = None
+) -> XadesVerification:
+    """The signature stage as configured, with what the installed extensions add, looking revocation
+    statuses up in ``revocation`` (statuses of its own when not given)."""
+    contributions = trust_contributions(settings)
+    if revocation is None:
+        revocation = build_revocation(settings, contributions)
+    return build_signature_stage(settings, revocation, contributions=contributions)
+
+
+def build_checks(settings: Settings, revocation: RevocationLookup) -> Checks:
+    """The checks; run them with ``revocation.settle`` (they look revocation statuses up there)."""
     catalog = load_catalog(settings.catalog.paths)
     check_routes(catalog)
     return Checks(
         catalog=catalog,
-        signature=configured_signature_stage(settings.signature),
+        signature=configured_signature_stage(settings.signature, revocation),
         parsing=settings.parsing,
     )
 
@@ -275,11 +292,14 @@ def _registry_services(
 async def _assessment(
     stack: contextlib.AsyncExitStack, settings: Settings, lookup: RegistryLookup, metrics: Metrics
 ) -> Assessment:
-    checks = await asyncio.to_thread(build_checks, settings)
+    revocation = await asyncio.to_thread(configured_revocation, settings.signature)
+    checks = await asyncio.to_thread(build_checks, settings, revocation)
     executor = ThreadPoolExecutor(settings.server.check_threads, thread_name_prefix="checks")
     stack.callback(executor.shutdown, wait=False, cancel_futures=True)
+    revocation.start()
+    stack.push_async_callback(revocation.stop)
     rights = RightsCheck(load_rights_table(settings.registry.rights_table), lookup)
-    return Assessment(checks, rights, executor, metrics)
+    return Assessment(checks, rights, executor, metrics, revocation)
 
 
 async def _start_routing(
@@ -335,8 +355,10 @@ async def _background(coroutine: Coroutine[Any, Any, None], name: str) -> AsyncI
         yield
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # a task that does not stop when cancelled must not hold the shutdown for ever
+        done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+        if not done:
+            log.error("%s did not stop within %g s of being cancelled; left behind", name, STOP_SECONDS)
 
 
 # --- for the commands: what ``gateway ...`` needs of the adapters, so that the channels import none

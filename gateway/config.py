@@ -128,7 +128,13 @@ class SignatureSettings:
     revocation_qualified: str = "hard"
     revocation_cbtd: str = "soft"
     revocation_epuap: str = "none"
+    #: each network exchange for a revocation status (OCSP, CRL) must end within this
     revocation_timeout_seconds: float = 5.0
+    #: an answer is kept until its nextUpdate, but no longer than this after its thisUpdate
+    revocation_max_age_seconds: float = 86_400.0
+    #: answers in use are renewed in the background this long before they expire (or half-way
+    #: through their lifetime, when that is shorter)
+    revocation_refresh_before_seconds: float = 300.0
     #: a SigningTime this far in the future of the time of receipt is refused
     max_clock_skew_seconds: int = 300
 

@@ -224,7 +224,8 @@ class Gateway:
 
 async def start_gateway(settings: Settings) -> AsyncIterator[Gateway]:
     app = create_app(settings)
-    server = TestServer(app, host="127.0.0.1", port=0)
+    # a request still open at the end gets 5 s, not aiohttp's 60, before the server closes anyway
+    server = TestServer(app, host="127.0.0.1", port=0, shutdown_timeout=5.0)
     await server.start_server()
     http = aiohttp.ClientSession()
     running = Gateway(app, server, http)

@@ -10,11 +10,12 @@ from pathlib import Path
 from cryptography import x509
 from lxml import etree
 
-from gateway.adapters.revocation.checker import LocalStatusSource, RevocationChecker, revocation_policy
+from gateway.adapters.revocation import LocalStatusSource, RevocationStatuses
 from gateway.config import SignatureSettings
+from gateway.core.revocation.policy import RevocationPolicy, revocation_policy
 from gateway.core.signature.model import SignerKind
 from gateway.core.signature.profile import Algorithms
-from gateway.core.signature.stage import SignaturePolicy, XadesVerification
+from gateway.core.signature.stage import RevocationLookup, SignaturePolicy, XadesVerification
 from gateway.core.signature.trust import TrustAnchors, load_certificates
 from gateway.core.signature.trusted_list import TSL_NS, TrustedListError, read_trusted_list
 
@@ -34,24 +35,37 @@ class TrustContribution:
     local_status: LocalStatusSource | None = None
 
 
+def build_revocation(
+    settings: SignatureSettings, contributions: Sequence[TrustContribution] = ()
+) -> RevocationStatuses:
+    """The revocation statuses as configured, asking in-process the authorities extensions add."""
+    local: LocalStatusSource | None = None
+    for contribution in contributions:
+        local = contribution.local_status or local
+    try:
+        return RevocationStatuses.from_settings(settings, local=local)
+    except ValueError as exc:
+        raise SignatureSetupError(str(exc)) from None
+
+
 def build_signature_stage(
     settings: SignatureSettings,
+    revocation: RevocationLookup | None,
     now: datetime | None = None,
     contributions: Sequence[TrustContribution] = (),
 ) -> XadesVerification:
-    """The stage as configured, plus what extensions (the demo PKI) contribute."""
+    """The stage as configured, plus what extensions (the demo PKI) contribute, looking revocation
+    statuses up in ``revocation``."""
     now = now or datetime.now(UTC)
     anchors: dict[SignerKind, list[x509.Certificate]] = {kind: [] for kind in SignerKind}
     anchors[SignerKind.SC].extend(load_certificates(settings.sc_anchors))
     anchors[SignerKind.EPUAP].extend(load_certificates(settings.epuap_anchors))
     anchors[SignerKind.CBTD].extend(load_certificates(settings.cbtd_anchors))
-    local: LocalStatusSource | None = None
     for contribution in contributions:
         for kind, certificates in contribution.anchors.items():
             anchors[kind].extend(certificates)
         for trusted_list, signer in contribution.trusted_lists:
             anchors[SignerKind.QUALIFIED].extend(_qualified_cas(trusted_list, signer, now))
-        local = contribution.local_status or local
     if settings.trusted_list is not None:
         if settings.trusted_list_signer is None:
             raise SignatureSetupError("signature.trusted_list needs signature.trusted_list_signer")
@@ -61,7 +75,9 @@ def build_signature_stage(
         anchors[SignerKind.QUALIFIED].extend(_qualified_cas(settings.trusted_list, signers[0], now))
     _refuse_shared_anchors(anchors)
     try:
-        policies: dict[SignerKind, str] = {kind: revocation_policy(settings, kind) for kind in SignerKind}
+        policies: dict[SignerKind, RevocationPolicy] = {
+            kind: revocation_policy(settings, kind) for kind in SignerKind
+        }
     except ValueError as exc:
         raise SignatureSetupError(str(exc)) from None
     try:
@@ -79,7 +95,6 @@ def build_signature_stage(
         revocation=policies,
         max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
     )
-    revocation = RevocationChecker.from_settings(settings, local=local)
     return XadesVerification(policy, revocation)
 
 

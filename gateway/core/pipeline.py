@@ -10,6 +10,11 @@ at the edges (:mod:`gateway.services.submission`).
 The signature stage hands on only what it verified; the envelope is read from that and nothing
 else.  The rights check needs the registry, so it runs after ``check``, in the service
 (:mod:`gateway.services.rights`), before anything is stored.
+
+Revocation statuses are looked up, not fetched: when one is not at hand, ``check`` raises
+:class:`~gateway.core.signature.model.RevocationNeeded` (not a refusal) naming the certificates.
+Callers run it through ``RevocationStatuses.settle`` (:mod:`gateway.adapters.revocation`), which
+obtains them and runs ``check`` once more.
 """
 
 from __future__ import annotations

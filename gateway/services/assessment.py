@@ -6,12 +6,13 @@ and validating megabytes of XML), so they run in a thread pool and the event loo
 
 from __future__ import annotations
 
-import asyncio
 import time
 from concurrent.futures import Executor
 from datetime import datetime
+from functools import partial
 
 from gateway.adapters.metrics import Metrics
+from gateway.adapters.revocation import RevocationStatuses
 from gateway.core.domain import Verdict
 from gateway.core.pipeline import Checks, check
 from gateway.services.rights import RightsCheck
@@ -19,12 +20,18 @@ from gateway.services.rights import RightsCheck
 
 class Assessment:
     def __init__(
-        self, checks: Checks, rights: RightsCheck, executor: Executor | None, metrics: Metrics
+        self,
+        checks: Checks,
+        rights: RightsCheck,
+        executor: Executor | None,
+        metrics: Metrics,
+        revocation: RevocationStatuses,
     ) -> None:
         self._checks = checks
         self._rights = rights
         self._executor = executor
         self._metrics = metrics
+        self._revocation = revocation
 
     async def assess(
         self, body: bytes, received_at: datetime, addressed_to: frozenset[str] = frozenset()
@@ -32,8 +39,10 @@ class Assessment:
         """The verdict of ``body`` received at ``received_at``, the rights decided;
         ``addressed_to``: the systems the sender named, if it named any."""
         started = time.perf_counter()
-        verdict = await asyncio.get_running_loop().run_in_executor(
-            self._executor, check, body, received_at, self._checks, addressed_to
+        # in the executor; revocation statuses it lacks are fetched on the event loop, and the
+        # checks run once more (gateway/adapters/revocation)
+        verdict = await self._revocation.settle(
+            self._executor, partial(check, body, received_at, self._checks, addressed_to)
         )
         self._metrics.check_seconds.observe(time.perf_counter() - started)
         self._metrics.document_bytes.observe(len(body))

@@ -1,14 +1,11 @@
-"""gateway.adapters.revocation.checker: OCSP and CRL answers produced by a real demo CA, validated
-for real."""
+"""gateway.adapters.revocation: OCSP and CRL answers produced by a real demo CA, validated for real,
+asked for on the event loop (a fake network) and kept between checks."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
-import threading
-import time
-import urllib.error
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +14,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from gateway.adapters.revocation.checker import RevocationChecker, revocation_policy
+from gateway.adapters.revocation import RevocationStatuses
 from gateway.config import SignatureSettings
+from gateway.core.revocation.policy import revocation_policy
 from gateway.core.signature.model import RevocationStatus, RevocationUnavailable, SignerKind
 from gateway.demo.pki import CertificateAuthority, PkiDirectory
 from gateway.demo.pki.local import local_authorities
@@ -59,7 +57,6 @@ class FakeNet:
         self.clock = clock
         self.calls: list[str] = []
         self.timeouts: list[float] = []
-        self.threads: list[str] = []
         self.responses: list[bytes] = []
         self.ocsp_down = False
         self.crl_down = False
@@ -67,20 +64,19 @@ class FakeNet:
         self.edit_request: Callable[[bytes], bytes] | None = None
         self.edit_response: Callable[[bytes], bytes] | None = None
         self.respond: Callable[[bytes], bytes] | None = None
-        self.entered = threading.Event()
-        self.gate: threading.Event | None = None
+        self.entered = asyncio.Event()
+        self.gate: asyncio.Event | None = None
 
-    def __call__(self, url: str, body: bytes | None, content_type: str | None, timeout: float) -> bytes:
+    async def __call__(self, url: str, body: bytes | None, content_type: str | None, timeout: float) -> bytes:
         self.calls.append(url)
         self.timeouts.append(timeout)
-        self.threads.append(threading.current_thread().name)
         self.entered.set()
         if self.gate is not None:
-            assert self.gate.wait(10)
+            await asyncio.wait_for(self.gate.wait(), 10)
         if url == OCSP_URL:
             assert body is not None and content_type == "application/ocsp-request"
             if self.ocsp_down:
-                raise urllib.error.URLError("connection refused")
+                raise ConnectionRefusedError("connection refused")
             if self.edit_request is not None:
                 body = self.edit_request(body)
             der = self.respond(body) if self.respond else self.ca.ocsp_response(body, self.clock())
@@ -112,9 +108,10 @@ def net(ca: CertificateAuthority, clock: Clock) -> FakeNet:
 
 
 @pytest.fixture
-def checker(net: FakeNet, clock: Clock) -> Iterator[RevocationChecker]:
-    with RevocationChecker(timeout=5.0, fetch=net, clock=clock) as checker:
-        yield checker
+async def statuses(net: FakeNet, clock: Clock) -> AsyncIterator[RevocationStatuses]:
+    statuses = RevocationStatuses(timeout=5.0, fetch=net, clock=clock)
+    yield statuses
+    await statuses.stop()
 
 
 def _unrecorded_twin(ca: CertificateAuthority) -> x509.Certificate:
@@ -152,9 +149,9 @@ def _with_nonce(nonce: bytes | None) -> Callable[[bytes], bytes]:
 # --- OCSP: statuses ---------------------------------------------------------------------------------
 
 
-def test_good(checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet) -> None:
+async def test_good(statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet) -> None:
     issued = ca.issue("Jan Kowalski", pesel=PESEL)
-    evidence = checker.check(issued.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(issued.certificate, ca.certificate, at=NOW)
     assert evidence.status is RevocationStatus.GOOD
     assert (evidence.source, evidence.location) == ("ocsp", OCSP_URL)
     assert evidence.checked_at == NOW
@@ -170,69 +167,71 @@ def test_good(checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
     assert len(response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce) == 16
 
 
-def test_revoked_and_hold(checker: RevocationChecker, ca: CertificateAuthority) -> None:
+async def test_revoked_and_hold(statuses: RevocationStatuses, ca: CertificateAuthority) -> None:
     revoked, held = ca.issue("Revoked"), ca.issue("Held")
     revoked_at = NOW - timedelta(hours=2)
     ca.revoke(revoked.serial, x509.ReasonFlags.key_compromise, revoked_at)
     ca.suspend(held.serial, NOW - timedelta(minutes=3))
 
-    evidence = checker.check(revoked.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(revoked.certificate, ca.certificate, at=NOW)
     assert evidence.status is RevocationStatus.REVOKED
     assert evidence.revoked_at == revoked_at
     assert evidence.reason == "keyCompromise"
 
-    evidence = checker.check(held.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(held.certificate, ca.certificate, at=NOW)
     assert evidence.status is RevocationStatus.HOLD
     assert evidence.revoked_at == NOW - timedelta(minutes=3)
     assert evidence.reason == "certificateHold"
 
 
-def test_unknown_to_the_responder_is_unavailable_without_crl_fallback(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
+async def test_unknown_to_the_responder_is_unavailable_without_crl_fallback(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
 ) -> None:
     twin = _unrecorded_twin(ca)
     with pytest.raises(RevocationUnavailable, match="does not know"):
-        checker.check(twin, ca.certificate, at=NOW)
+        await statuses.check(twin, ca.certificate, at=NOW)
     assert net.calls == [OCSP_URL]  # the CRL would have said "not listed", i.e. wrongly good
 
 
-def test_certificate_without_revocation_pointers() -> None:
+async def test_certificate_without_revocation_pointers() -> None:
     epuap = CertificateAuthority.create("epuap", base_url="http://pki.test/epuap/")
     seal = epuap.issue()
-    with (
-        RevocationChecker(fetch=lambda *_: b"") as checker,
-        pytest.raises(RevocationUnavailable, match="neither an OCSP responder nor a CRL"),
-    ):
-        checker.check(seal.certificate, epuap.certificate, at=NOW)
+
+    async def nothing(url: str, body: bytes | None, content_type: str | None, timeout: float) -> bytes:
+        raise AssertionError(f"nothing to ask, but {url} was asked")
+
+    statuses = RevocationStatuses(fetch=nothing)
+    with pytest.raises(RevocationUnavailable, match="neither an OCSP responder nor a CRL"):
+        await statuses.check(seal.certificate, epuap.certificate, at=NOW)
 
 
 # --- OCSP: who signed -------------------------------------------------------------------------------
 
 
-def test_delegated_responder_accepted(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
+async def test_delegated_responder_accepted(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
 ) -> None:
     responder = ca.issue_ocsp_responder()
     issued = ca.issue("Jan")
-    evidence = checker.check(issued.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(issued.certificate, ca.certificate, at=NOW)
     assert evidence.status is RevocationStatus.GOOD
     assert ocsp.load_der_ocsp_response(net.responses[0]).certificates == [responder.certificate]
 
 
-def test_responder_without_ocsp_signing_refused(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
+async def test_responder_without_ocsp_signing_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
 ) -> None:
     issued = ca.issue("Jan")
     not_a_responder = ca.issue("Ordinary Signer")  # issued by the CA, but not for OCSP
     ca.ocsp_responder_serial = not_a_responder.serial
     net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="OCSPSigning"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
 @pytest.mark.parametrize("impostor_name", [None, "Stranger CA"])
-def test_responder_of_another_ca_refused(
-    checker: RevocationChecker,
+async def test_responder_of_another_ca_refused(
+    statuses: RevocationStatuses,
     ca: CertificateAuthority,
     net: FakeNet,
     clock: Clock,
@@ -258,11 +257,11 @@ def test_responder_of_another_ca_refused(
     net.respond = respond
     net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="not issued by the certificate's issuer"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
-def test_another_ca_signing_as_itself_refused(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, clock: Clock
+async def test_another_ca_signing_as_itself_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, clock: Clock
 ) -> None:
     impostor = CertificateAuthority.create("sc")  # same subject name as ``ca``, another key
     assert impostor.certificate.subject == ca.certificate.subject
@@ -277,12 +276,12 @@ def test_another_ca_signing_as_itself_refused(
     )
     net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="not issued by"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
 @pytest.mark.parametrize("delegated", [False, True])
-def test_tampered_signature_refused(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, delegated: bool
+async def test_tampered_signature_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, delegated: bool
 ) -> None:
     if delegated:
         ca.issue_ocsp_responder()
@@ -298,11 +297,11 @@ def test_tampered_signature_refused(
     net.edit_response = flip
     net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="InvalidSignature"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
-def test_answer_about_another_certificate_refused(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
+async def test_answer_about_another_certificate_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
 ) -> None:
     issued, other = ca.issue("Jan"), ca.issue("Anna")
 
@@ -318,217 +317,248 @@ def test_answer_about_another_certificate_refused(
     net.respond = about_other
     net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="not about the certificate asked for"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
-def test_unsuccessful_response_falls_back_to_crl(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
+async def test_unsuccessful_response_falls_back_to_crl(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
 ) -> None:
     issued = ca.issue("Jan")
     net.respond = lambda _body: ocsp.OCSPResponseBuilder.build_unsuccessful(
         ocsp.OCSPResponseStatus.TRY_LATER
     ).public_bytes(serialization.Encoding.DER)
-    evidence = checker.check(issued.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(issued.certificate, ca.certificate, at=NOW)
     assert (evidence.status, evidence.source) == (RevocationStatus.GOOD, "crl")
     net.crl_down = True
-    checker.clear()
+    statuses.clear()
     with pytest.raises(RevocationUnavailable, match="TRY_LATER"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
 # --- OCSP: nonce and freshness -------------------------------------------------------------------------
 
 
-def test_wrong_nonce_refused(checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet) -> None:
+async def test_wrong_nonce_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
+) -> None:
     issued = ca.issue("Jan")
     net.edit_request = _with_nonce(b"someone-elses-16")
     net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="another nonce"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
-def test_missing_nonce_accepted_only_when_fresh(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, clock: Clock
+async def test_missing_nonce_accepted_only_when_fresh(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, clock: Clock
 ) -> None:
     issued = ca.issue("Jan")
     net.edit_request = _with_nonce(None)
-    evidence = checker.check(issued.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(issued.certificate, ca.certificate, at=NOW)
     assert evidence.status is RevocationStatus.GOOD
     assert len(ocsp.load_der_ocsp_response(net.responses[-1]).extensions) == 0
 
     # a pre-produced answer (10 minutes old, still within its validity) without a nonce: a possible replay
-    checker.clear()
+    statuses.clear()
     net.respond = lambda body: ca.ocsp_response(body, clock() - timedelta(minutes=10))
     net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="no nonce and not fresh"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
-def test_stale_and_future_ocsp_answers_refused(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, clock: Clock
+async def test_stale_and_future_ocsp_answers_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, clock: Clock
 ) -> None:
     issued = ca.issue("Jan")
     net.crl_down = True
     net.respond = lambda body: ca.ocsp_response(body, clock() - timedelta(hours=2))
     with pytest.raises(RevocationUnavailable, match="stale"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
     clock.advance(seconds=10)  # past the short memory of failures
     net.respond = lambda body: ca.ocsp_response(body, clock() + timedelta(hours=1))
     with pytest.raises(RevocationUnavailable, match="from the future"):
-        checker.check(issued.certificate, ca.certificate, at=clock())
+        await statuses.check(issued.certificate, ca.certificate, at=clock())
 
 
 # --- CRL ---------------------------------------------------------------------------------------------
 
 
-def test_crl_used_when_ocsp_fails(checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet) -> None:
+async def test_crl_used_when_ocsp_fails(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
+) -> None:
     good, revoked, held = ca.issue("Good"), ca.issue("Revoked"), ca.issue("Held")
     ca.revoke(revoked.serial, x509.ReasonFlags.superseded, NOW - timedelta(days=1))
     ca.suspend(held.serial, NOW - timedelta(hours=1))
     net.ocsp_down = True
 
-    evidence = checker.check(good.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(good.certificate, ca.certificate, at=NOW)
     assert (evidence.status, evidence.source, evidence.location) == (RevocationStatus.GOOD, "crl", CRL_URL)
     assert evidence.this_update == NOW and evidence.next_update == NOW + timedelta(days=7)
     assert net.calls == [OCSP_URL, CRL_URL]
 
-    evidence = checker.check(revoked.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(revoked.certificate, ca.certificate, at=NOW)
     assert evidence.status is RevocationStatus.REVOKED
     assert (evidence.reason, evidence.revoked_at) == ("superseded", NOW - timedelta(days=1))
-    evidence = checker.check(held.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(held.certificate, ca.certificate, at=NOW)
     assert (evidence.status, evidence.reason) == (RevocationStatus.HOLD, "certificateHold")
     # the CRL itself was fetched once and cached per URL
     assert net.calls.count(CRL_URL) == 1
 
 
-def test_pem_crl_accepted(checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet) -> None:
+async def test_pem_crl_accepted(statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet) -> None:
     revoked = ca.issue("Revoked")
     ca.revoke(revoked.serial, at=NOW - timedelta(hours=1))
     net.ocsp_down = True
     net.crl_der = (
         x509.load_der_x509_crl(ca.crl(NOW)).public_bytes(serialization.Encoding.PEM).replace(b"\n", b"\r\n")
     )
-    evidence = checker.check(revoked.certificate, ca.certificate, at=NOW)
+    evidence = await statuses.check(revoked.certificate, ca.certificate, at=NOW)
     assert (evidence.status, evidence.source, evidence.reason) == (RevocationStatus.REVOKED, "crl", None)
 
 
-def test_stale_crl_refused(checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet) -> None:
+async def test_stale_crl_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
+) -> None:
     issued = ca.issue("Jan")
     net.ocsp_down = True
     net.crl_der = ca.crl(NOW - timedelta(days=8), NOW - timedelta(days=1))
     with pytest.raises(RevocationUnavailable, match="CRL is stale"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
-def test_crl_of_an_impostor_refused(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
+async def test_crl_of_an_impostor_refused(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
 ) -> None:
     issued = ca.issue("Jan")
     impostor = CertificateAuthority.create("sc")  # same name, other key
     net.ocsp_down = True
     net.crl_der = impostor.crl(NOW)
     with pytest.raises(RevocationUnavailable, match="signature does not verify"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
     net.crl_der = CertificateAuthority.create("sc", name="Other CA").crl(NOW)
-    checker.clear()
+    statuses.clear()
     with pytest.raises(RevocationUnavailable, match="issued by someone else"):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
 
 
 # --- cache ---------------------------------------------------------------------------------------------
 
 
-def test_cache_hit_and_expiry(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, clock: Clock
+async def test_cache_hit_and_expiry(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, clock: Clock
 ) -> None:
     issued = ca.issue("Jan")
-    first = checker.check(issued.certificate, ca.certificate, at=NOW)
-    second = checker.check(issued.certificate, ca.certificate, at=NOW)
+    first = await statuses.check(issued.certificate, ca.certificate, at=NOW)
+    second = await statuses.check(issued.certificate, ca.certificate, at=NOW)
     assert second is first
     assert net.calls == [OCSP_URL]
 
     clock.advance(hours=1, seconds=1)  # past nextUpdate
-    third = checker.check(issued.certificate, ca.certificate, at=clock())
+    third = await statuses.check(issued.certificate, ca.certificate, at=clock())
     assert net.calls == [OCSP_URL, OCSP_URL]
     assert third.checked_at == clock() and third.this_update == clock()
 
 
-def test_refresh_ahead_in_the_background(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, clock: Clock
+async def test_refresh_ahead_in_the_background(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, clock: Clock
 ) -> None:
     issued = ca.issue("Jan")
-    first = checker.check(issued.certificate, ca.certificate, at=NOW)
-    clock.advance(minutes=30)  # half the validity left: no refresh
-    assert checker.check(issued.certificate, ca.certificate, at=clock()) is first
+    first = await statuses.check(issued.certificate, ca.certificate, at=NOW)
+    clock.advance(minutes=30)  # half the validity left: nothing due
+    assert statuses.status(issued.certificate, ca.certificate, at=clock()) is first
+    assert await statuses.refresh_due() == 0
     assert len(net.calls) == 1
 
-    clock.advance(minutes=20)  # 10 of 60 minutes left (< 20 %): refresh, but answer from the cache now
+    clock.advance(minutes=26)  # 4 of 60 minutes left (< the 5 minutes before): due
+    assert statuses.status(issued.certificate, ca.certificate, at=clock()) is first
     net.entered.clear()
-    net.gate = threading.Event()
-    started = time.monotonic()
-    assert checker.check(issued.certificate, ca.certificate, at=clock()) is first
-    assert checker.check(issued.certificate, ca.certificate, at=clock()) is first
-    assert time.monotonic() - started < 1.0
-    assert net.entered.wait(5)
-    assert len(net.calls) == 2  # one refresh, not one per check
-    assert net.threads[-1].startswith("revocation-refresh")
+    net.gate = asyncio.Event()
+    refresh = asyncio.create_task(statuses.refresh_due())
+    await asyncio.wait_for(net.entered.wait(), 5)
+    # while the renewal waits for the network, the checks answer from the cache, and it is not asked twice
+    assert statuses.status(issued.certificate, ca.certificate, at=clock()) is first
+    assert await statuses.refresh_due() == 0
     net.gate.set()
+    assert await refresh == 1
 
-    deadline = time.monotonic() + 5
-    while (evidence := checker.check(issued.certificate, ca.certificate, at=clock())) is first:
-        assert time.monotonic() < deadline, "the background refresh never landed"
-        time.sleep(0.01)
-    assert evidence.checked_at == NOW + timedelta(minutes=50)
-    assert evidence.next_update == NOW + timedelta(minutes=110)
+    evidence = statuses.status(issued.certificate, ca.certificate, at=clock())
+    assert evidence is not first
+    assert evidence.checked_at == NOW + timedelta(minutes=56)
+    assert evidence.next_update == NOW + timedelta(minutes=116)
     assert len(net.calls) == 2
 
 
-def test_failed_refresh_keeps_the_cached_answer(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, clock: Clock
+async def test_the_refresh_task_renews_answers_in_use_only(
+    ca: CertificateAuthority, net: FakeNet, clock: Clock
+) -> None:
+    statuses = RevocationStatuses(fetch=net, clock=clock, refresh_interval=0.01)
+    used, idle = ca.issue("Jan"), ca.issue("Anna")
+    first = await statuses.check(used.certificate, ca.certificate, at=NOW)
+    await statuses.check(idle.certificate, ca.certificate, at=NOW)
+    statuses.start()
+    try:
+        clock.advance(minutes=57)
+        assert statuses.status(used.certificate, ca.certificate, at=clock()) is first  # in use
+        for _ in range(500):
+            if len(net.calls) == 3:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        assert len(net.calls) == 3, "the answer in use was not renewed (or the idle one was too)"
+        renewed = statuses.status(used.certificate, ca.certificate, at=clock())
+        assert renewed.this_update == clock()
+    finally:
+        await statuses.stop()
+
+
+async def test_failed_refresh_keeps_the_cached_answer(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, clock: Clock
 ) -> None:
     issued = ca.issue("Jan")
-    first = checker.check(issued.certificate, ca.certificate, at=NOW)
+    first = await statuses.check(issued.certificate, ca.certificate, at=NOW)
     net.ocsp_down = net.crl_down = True
     clock.advance(minutes=55)
-    assert checker.check(issued.certificate, ca.certificate, at=clock()) is first
-    deadline = time.monotonic() + 5
-    while len(net.calls) < 3:  # OCSP then CRL, in the background
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    time.sleep(0.05)
-    assert checker.check(issued.certificate, ca.certificate, at=clock()) is first
+    assert statuses.status(issued.certificate, ca.certificate, at=clock()) is first
+    assert await statuses.refresh_due() == 1
+    assert net.calls == [OCSP_URL, OCSP_URL, CRL_URL]  # OCSP then CRL, both down
+    assert statuses.status(issued.certificate, ca.certificate, at=clock()) is first
+    assert await statuses.refresh_due() == 0  # tried a moment ago
+    clock.advance(seconds=4)
+    assert await statuses.refresh_due() == 1
 
 
-def test_failures_remembered_only_briefly(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet, clock: Clock
+async def test_failures_remembered_only_briefly(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet, clock: Clock
 ) -> None:
     issued = ca.issue("Jan")
     net.ocsp_down = net.crl_down = True
     with pytest.raises(RevocationUnavailable, match="connection refused") as failure:
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
     assert "timed out" in str(failure.value)
     assert net.calls == [OCSP_URL, CRL_URL]
     with pytest.raises(RevocationUnavailable):
-        checker.check(issued.certificate, ca.certificate, at=NOW)
+        await statuses.check(issued.certificate, ca.certificate, at=NOW)
     assert len(net.calls) == 2  # not asked again at once
 
     clock.advance(seconds=4)
     net.ocsp_down = False
-    assert checker.check(issued.certificate, ca.certificate, at=clock()).status is RevocationStatus.GOOD
+    assert (
+        await statuses.check(issued.certificate, ca.certificate, at=clock())
+    ).status is RevocationStatus.GOOD
     assert len(net.calls) == 3
 
 
-def test_concurrent_checks_ask_once(
-    checker: RevocationChecker, ca: CertificateAuthority, net: FakeNet
+async def test_concurrent_checks_ask_once(
+    statuses: RevocationStatuses, ca: CertificateAuthority, net: FakeNet
 ) -> None:
     issued = ca.issue("Jan")
-    net.gate = threading.Event()
-    with ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(checker.check, issued.certificate, ca.certificate, at=NOW) for _ in range(16)]
-        assert net.entered.wait(5)
-        time.sleep(0.05)
-        net.gate.set()
-        results = [future.result(5) for future in futures]
+    net.gate = asyncio.Event()
+    checks = [
+        asyncio.create_task(statuses.check(issued.certificate, ca.certificate, at=NOW)) for _ in range(16)
+    ]
+    await asyncio.wait_for(net.entered.wait(), 5)
+    await asyncio.sleep(0.05)
+    net.gate.set()
+    results = await asyncio.wait_for(asyncio.gather(*checks), 5)
     assert {id(result) for result in results} == {id(results[0])}
     assert net.calls == [OCSP_URL]
 
@@ -536,62 +566,61 @@ def test_concurrent_checks_ask_once(
 # --- the local demo PKI ------------------------------------------------------------------------------
 
 
-def test_local_pki_answers_in_process(tmp_path: Path) -> None:
+async def test_local_pki_answers_in_process(tmp_path: Path) -> None:
     pki = PkiDirectory.initialise(tmp_path / "pki", base_url="http://unreachable.test/pki/")
     sc = pki.authority("sc")
     first, second = sc.issue("Jan", pesel=PESEL), sc.issue("Anna")
     pki.save(sc)
     asked: list[str] = []
 
-    def fetch(url: str, body: bytes | None, content_type: str | None, timeout: float) -> bytes:
+    async def fetch(url: str, body: bytes | None, content_type: str | None, timeout: float) -> bytes:
         asked.append(url)
-        raise urllib.error.URLError("no network in this test")
+        raise OSError("no network in this test")
 
-    with RevocationChecker(local=local_authorities(pki), fetch=fetch) as checker:
-        evidence = checker.check(first.certificate, sc.certificate, at=datetime.now(UTC))
-        assert (evidence.status, evidence.source, evidence.location) == (
-            RevocationStatus.GOOD,
-            "ocsp",
-            "local:sc",
-        )
+    statuses = RevocationStatuses(local=local_authorities(pki), fetch=fetch)
+    evidence = await statuses.check(first.certificate, sc.certificate, at=datetime.now(UTC))
+    assert (evidence.status, evidence.source, evidence.location) == (
+        RevocationStatus.GOOD,
+        "ocsp",
+        "local:sc",
+    )
 
-        # revoked in this process: seen at once (local answers are not cached)
-        sc.revoke(first.serial, x509.ReasonFlags.key_compromise)
-        evidence = checker.check(first.certificate, sc.certificate, at=datetime.now(UTC))
-        assert (evidence.status, evidence.reason) == (RevocationStatus.REVOKED, "keyCompromise")
+    # revoked in this process: seen at once (a local answer holds only while the records are unchanged)
+    sc.revoke(first.serial, x509.ReasonFlags.key_compromise)
+    evidence = await statuses.check(first.certificate, sc.certificate, at=datetime.now(UTC))
+    assert (evidence.status, evidence.reason) == (RevocationStatus.REVOKED, "keyCompromise")
 
-        # suspended by another process (``gateway pki suspend``): re-read from disk
-        pki.save(sc)
-        other = PkiDirectory(tmp_path / "pki")
-        other_sc = other.authority("sc")
-        other_sc.suspend(second.serial)
-        other.save(other_sc)
-        evidence = checker.check(second.certificate, sc.certificate, at=datetime.now(UTC))
-        assert evidence.status is RevocationStatus.HOLD
-        assert checker.check(first.certificate, sc.certificate, at=datetime.now(UTC)).status is (
-            RevocationStatus.REVOKED
-        )
+    # suspended by another process (``gateway pki suspend``): re-read from disk
+    pki.save(sc)
+    other = PkiDirectory(tmp_path / "pki")
+    other_sc = other.authority("sc")
+    other_sc.suspend(second.serial)
+    other.save(other_sc)
+    evidence = await statuses.check(second.certificate, sc.certificate, at=datetime.now(UTC))
+    assert evidence.status is RevocationStatus.HOLD
+    assert (await statuses.check(first.certificate, sc.certificate, at=datetime.now(UTC))).status is (
+        RevocationStatus.REVOKED
+    )
 
-        # an authority without a delegated responder signs its answers itself
-        qualified = pki.authority("qualified")
-        person = qualified.issue("Jan", pesel=PESEL)
-        evidence = checker.check(person.certificate, qualified.certificate, at=datetime.now(UTC))
-        assert (evidence.status, evidence.location) == (RevocationStatus.GOOD, "local:qualified")
+    # an authority without a delegated responder signs its answers itself
+    qualified = pki.authority("qualified")
+    person = qualified.issue("Jan", pesel=PESEL)
+    evidence = await statuses.check(person.certificate, qualified.certificate, at=datetime.now(UTC))
+    assert (evidence.status, evidence.location) == (RevocationStatus.GOOD, "local:qualified")
 
-        # an authority outside the directory is asked over the network, as its certificates say
-        outsider = CertificateAuthority.create("sc", name="Outside CA", base_url="http://outside.test/sc/")
-        with pytest.raises(RevocationUnavailable, match="no network"):
-            checker.check(outsider.issue("X").certificate, outsider.certificate, at=datetime.now(UTC))
+    # an authority outside the directory is asked over the network, as its certificates say
+    outsider = CertificateAuthority.create("sc", name="Outside CA", base_url="http://outside.test/sc/")
+    with pytest.raises(RevocationUnavailable, match="no network"):
+        await statuses.check(outsider.issue("X").certificate, outsider.certificate, at=datetime.now(UTC))
     assert asked == ["http://outside.test/sc/ocsp", "http://outside.test/sc/ca.crl"]
 
 
 # --- configuration -----------------------------------------------------------------------------------
 
 
-def test_settings(tmp_path: Path) -> None:
+async def test_settings(tmp_path: Path) -> None:
     settings = SignatureSettings(revocation_timeout_seconds=1.5, revocation_cbtd="Soft")
-    with RevocationChecker.from_settings(settings) as checker:
-        assert checker.timeout == 1.5
+    assert RevocationStatuses.from_settings(settings).timeout == 1.5
     assert revocation_policy(settings, SignerKind.SC) == "hard"
     assert revocation_policy(settings, SignerKind.CBTD) == "soft"
     assert revocation_policy(settings, SignerKind.EPUAP) == "none"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,22 +18,29 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from gateway.adapters.trust_setup import SignatureSetupError
-from gateway.bootstrap import configured_signature_stage
+from gateway.bootstrap import configured_revocation, configured_signature_stage
 from gateway.config import ParsingSettings, SignatureSettings, packaged
 from gateway.core.errors import (
     CertRevoked,
+    CertStatusUnknown,
     CertUntrusted,
     DocumentRejected,
     SignatureMissing,
     SignatureProfile,
 )
 from gateway.core.signature.identity import person_of, pesel_is_valid, trusted_profile_person
-from gateway.core.signature.model import RevocationEvidence, RevocationStatus, SignerKind
+from gateway.core.signature.model import (
+    RevocationEvidence,
+    RevocationNeeded,
+    RevocationStatus,
+    RevocationUnavailable,
+    SignerKind,
+)
 from gateway.core.signature.profile import SHA1_DIGEST, SHA1_SIGNATURE, Algorithms, locate_signature
 from gateway.core.signature.stage import XadesVerification
 from gateway.core.signature.trust import has_qc_compliance
-from gateway.core.validation.catalog import load_catalog
-from gateway.core.validation.parsing import parse
+from gateway.core.validation.catalog import MessageSchema, load_catalog
+from gateway.core.validation.parsing import ParsedDocument, parse
 from gateway.core.xmldsig.signing import podpis_zp, sign_xades
 from gateway.demo.pki.store import PkiDirectory
 from gateway.demo.samplegen import SampleParams, build
@@ -127,10 +136,16 @@ def stage_and_schema() -> tuple[object, object]:
     return stage, schema
 
 
-def test_the_stage_hands_on_the_signed_content_without_the_signature(stage_and_schema) -> None:
-    stage, schema = stage_and_schema
+async def test_the_stage_hands_on_the_signed_content_without_the_signature(stage_and_schema) -> None:
+    _, schema = stage_and_schema
+    settings = SignatureSettings(pki_dir=SAMPLE_PKI)
+    revocation = configured_revocation(settings)
+    stage = configured_signature_stage(settings, revocation)
     body = sign_sample(build("CC015C", SampleParams(message_id="SEEN-1")), "qualified-person")
-    content = stage.verify(parse(body, ParsingSettings()), schema, NOW)  # type: ignore[attr-defined]
+    parsed = parse(body, ParsingSettings())
+    with pytest.raises(RevocationNeeded):  # the stage does not wait for a status
+        stage.verify(parsed, schema, NOW)  # type: ignore[arg-type]
+    content = await revocation.settle(None, partial(stage.verify, parsed, schema, NOW))  # type: ignore[arg-type]
     assert content.signer.kind == "qualified" and content.signer.person == "81010200134"
     assert content.root.findtext("messageIdentification") == "SEEN-1"
     assert content.root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is None
@@ -184,7 +199,7 @@ class _Answer:
     def __init__(self, evidence: RevocationEvidence) -> None:
         self.evidence = evidence
 
-    def check(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
+    def status(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
         return self.evidence
 
 
@@ -389,7 +404,7 @@ class _RevokedSerials:
         self.revoked = revoked
         self.asked: list[int] = []
 
-    def check(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
+    def status(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
         self.asked.append(cert.serial_number)
         status = RevocationStatus.REVOKED if cert.serial_number in self.revoked else RevocationStatus.GOOD
         return RevocationEvidence(
@@ -422,3 +437,106 @@ def test_every_certificate_below_the_anchor_is_checked(tmp_path: Path, revoked: 
     content = stage.verify(parsed, schema, datetime.now(UTC))
     assert source.asked == [leaf.serial_number, middle.serial_number]
     assert content.revocation is not None and content.revocation.location == f"test:{leaf.serial_number}"
+
+
+class _Lookup:
+    """What a lookup has at hand per serial: evidence, a failure, or nothing (``None``)."""
+
+    def __init__(self, known: dict[int, RevocationEvidence | str | None]) -> None:
+        self.known = known
+
+    def status(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
+        found = self.known[cert.serial_number]
+        if found is None:
+            raise RevocationNeeded([(cert, issuer)], at)
+        if isinstance(found, str):
+            raise RevocationUnavailable(found)
+        return found
+
+
+@dataclass(frozen=True)
+class _TwoLevels:
+    anchor: Path
+    leaf: x509.Certificate
+    middle: x509.Certificate
+    parsed: ParsedDocument
+    schema: MessageSchema
+
+    def stage(
+        self, known: dict[int, RevocationEvidence | str | None], policy: str = "hard"
+    ) -> XadesVerification:
+        settings = SignatureSettings(sc_anchors=(self.anchor,), revocation_sc=policy)
+        return XadesVerification(configured_signature_stage(settings).policy, _Lookup(known))
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> _TwoLevels:
+    """A signing certificate under an intermediate CA under a root anchor, and a message it signed."""
+    root_key, middle_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    root = _certificate("Test Root", root_key, None, ca=True)
+    middle = _certificate("Test Intermediate", middle_key, (root.subject, root_key), ca=True)
+    leaf = _certificate("Jan Kowalski", leaf_key, (middle.subject, middle_key), ca=False)
+    anchor = tmp_path_factory.mktemp("anchor") / "root.pem"
+    anchor.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    body = sign_xades(
+        build("CC015C", SampleParams()), leaf_key, leaf, signing_time=datetime.now(UTC), chain=[middle]
+    )
+    schema = load_catalog([packaged("sxml")]).resolve(
+        "{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW
+    )
+    return _TwoLevels(anchor, leaf, middle, parse(body, ParsingSettings()), schema)
+
+
+def test_statuses_not_at_hand_are_asked_for_all_at_once(chain: _TwoLevels) -> None:
+    leaf, middle = chain.leaf.serial_number, chain.middle.serial_number
+    stage = chain.stage({leaf: None, middle: None})
+    with pytest.raises(RevocationNeeded) as needed:
+        stage.verify(chain.parsed, chain.schema, NOW)
+    assert [cert.serial_number for cert, _ in needed.value.pairs] == [
+        leaf,
+        middle,
+    ]
+    assert needed.value.pairs[0][1] == chain.middle and needed.value.at == NOW
+
+
+def test_a_missing_status_comes_first_before_a_later_certificate_decides(
+    chain: _TwoLevels,
+) -> None:
+    """The intermediate's known revocation waits: the signing certificate's status is asked first, as
+    a hard failure there would be the answer (CERT_STATUS_UNKNOWN, retry) rather than CERT_REVOKED."""
+    leaf, middle = chain.leaf.serial_number, chain.middle.serial_number
+    revoked = RevocationEvidence(
+        RevocationStatus.REVOKED, "ocsp", "test", NOW, revoked_at=NOW - timedelta(days=1)
+    )
+    stage = chain.stage({leaf: None, middle: revoked})
+    with pytest.raises(RevocationNeeded) as needed:
+        stage.verify(chain.parsed, chain.schema, NOW)
+    assert [cert.serial_number for cert, _ in needed.value.pairs] == [leaf]
+
+    good = RevocationEvidence(RevocationStatus.GOOD, "ocsp", "test", NOW)
+    stage = chain.stage({leaf: good, middle: revoked})
+    with pytest.raises(CertRevoked, match="issuing CA"):
+        stage.verify(chain.parsed, chain.schema, NOW)
+
+
+@pytest.mark.parametrize("policy", ["hard", "soft", "none"])
+def test_a_status_that_could_not_be_had_goes_by_the_policy(chain: _TwoLevels, policy: str) -> None:
+    leaf, middle = chain.leaf.serial_number, chain.middle.serial_number
+    good = RevocationEvidence(RevocationStatus.GOOD, "ocsp", "test", NOW)
+    stage = chain.stage({leaf: "the responder is away", middle: good}, policy)
+    if policy == "hard":
+        with pytest.raises(
+            CertStatusUnknown,
+            match="signing certificate's revocation status could not be obtained: the responder is away",
+        ):
+            stage.verify(chain.parsed, chain.schema, NOW)
+        return
+    content = stage.verify(chain.parsed, chain.schema, NOW)
+    if policy == "none":
+        assert (content.revocation, content.warnings) == (None, ())
+        return
+    assert content.revocation is None  # the signing certificate's check relied on nothing
+    assert content.warnings == (
+        "REVOCATION_UNCHECKED: the signing certificate's status could not be obtained "
+        "(the responder is away)",
+    )

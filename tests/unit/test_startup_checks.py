@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.bootstrap import build_checks, check_routes, running
+from gateway.bootstrap import build_checks, check_routes, configured_revocation, running
 from gateway.config import DEFAULT_CATALOG, Settings
 from gateway.core.validation.catalog import CatalogError, load_catalog
 from tests.unit.test_catalog import write_set
@@ -45,7 +45,7 @@ def test_the_gateway_does_not_start_with_such_a_catalog(tmp_path: Path) -> None:
         receipts={"demo_dir": tmp_path / "receipts"},
     )
     with pytest.raises(CatalogError, match="no queue for ICS2"):
-        build_checks(settings)
+        build_checks(settings, configured_revocation(settings.signature))
 
     async def start() -> None:
         async with running(settings):

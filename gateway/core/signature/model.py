@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from cryptography import x509
 
 
 class SignerKind(StrEnum):
@@ -71,3 +74,19 @@ class RevocationEvidence:
 
 class RevocationUnavailable(Exception):
     """No fresh answer that could be trusted: the responder or the CRL is away, stale or forged."""
+
+
+#: a certificate and the certificate of its issuer
+CertificatePair = tuple[x509.Certificate, x509.Certificate]
+
+
+class RevocationNeeded(Exception):
+    """Not a refusal: the checks need revocation statuses that are not at hand (never asked, expired,
+    or the authority's records changed) and do not wait for the network.  The caller obtains them
+    (:meth:`gateway.adapters.revocation.RevocationStatuses.settle`) and runs the checks again."""
+
+    def __init__(self, pairs: Sequence[CertificatePair], at: datetime) -> None:
+        super().__init__(f"the revocation status of {len(pairs)} certificate(s) is not at hand")
+        self.pairs = tuple(pairs)
+        #: the moment the statuses must speak for (the time of receipt)
+        self.at = at

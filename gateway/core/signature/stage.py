@@ -5,6 +5,9 @@
 
 It hands on :class:`SignedContent`: the document parsed from the verified bytes, and who signed
 it.  The stages after it read business data from ``SignedContent.root`` only.
+
+Revocation statuses are looked up, never fetched here: when one is not at hand the stage raises
+:class:`RevocationNeeded` naming the certificates, and the caller obtains them and runs it again.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from cryptography.hazmat.primitives import hashes
 from lxml import etree
 
 from gateway.core.domain import Signer
-from gateway.core.errors import CertRevoked, CertStatusUnknown, DocumentRejected, SignatureProfile
+from gateway.core.errors import DocumentRejected, SignatureProfile
+from gateway.core.revocation.policy import RevocationPolicy, judge, when_unavailable
 from gateway.core.signature.identity import Person, person_of
 from gateway.core.signature.model import (
+    CertificatePair,
     RevocationEvidence,
-    RevocationStatus,
+    RevocationNeeded,
     RevocationUnavailable,
     SignerKind,
 )
@@ -48,32 +53,28 @@ class SignatureStage(Protocol):
     ) -> SignedContent: ...
 
 
-class RevocationSource(Protocol):
-    def check(
-        self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime
-    ) -> RevocationEvidence: ...
+class RevocationLookup(Protocol):
+    def status(self, cert: x509.Certificate, issuer: x509.Certificate, *, at: datetime) -> RevocationEvidence:
+        """The status at hand for ``at``, without waiting for anything: raises
+        :class:`RevocationNeeded` when none is at hand, :class:`RevocationUnavailable` when none
+        could be had."""
+        ...
 
 
 #: how the certificates of a chain are named in refusals and warnings
 ROLES = ("signing certificate", "issuing CA of the signing certificate")
 
 
-class RevocationPolicy:
-    HARD = "hard"  # no answer: CERT_STATUS_UNKNOWN (503, retry later)
-    SOFT = "soft"  # no answer: accepted, with a warning
-    NONE = "none"  # not asked (the ePUAP seal: ePUAP vouches for the person)
-
-
 @dataclass(frozen=True, slots=True)
 class SignaturePolicy:
     algorithms: Algorithms
     anchors: TrustAnchors
-    revocation: Mapping[SignerKind, str] = field(default_factory=dict)
+    revocation: Mapping[SignerKind, RevocationPolicy] = field(default_factory=dict)
     max_skew: timedelta = timedelta(minutes=5)
 
 
 class XadesVerification:
-    def __init__(self, policy: SignaturePolicy, revocation: RevocationSource | None) -> None:
+    def __init__(self, policy: SignaturePolicy, revocation: RevocationLookup | None) -> None:
         self._policy = policy
         self._revocation = revocation
 
@@ -84,7 +85,7 @@ class XadesVerification:
     def verify(self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime) -> SignedContent:
         try:
             return self._verify(parsed, received_at)
-        except DocumentRejected:
+        except (DocumentRejected, RevocationNeeded):
             raise
         except Exception as exc:
             # The libraries below (signxml, cryptography, asn1crypto, lxml) have many ways to object
@@ -120,39 +121,41 @@ class XadesVerification:
         self, chain: TrustedChain, at: datetime
     ) -> tuple[RevocationEvidence | None, tuple[str, ...]]:
         """Every certificate of the chain below its anchor, the signing certificate first; what the
-        signing certificate's check relied on is the evidence shown in the receipt."""
+        signing certificate's check relied on is the evidence shown in the receipt.  Statuses not at
+        hand are all asked for at once (:class:`RevocationNeeded`); until they are, no certificate
+        after the first missing one decides anything."""
         policy = self._policy.revocation.get(chain.kind, RevocationPolicy.HARD)
         if policy == RevocationPolicy.NONE:
             return None, ()
         pairs = zip(chain.certificates[:-1], chain.certificates[1:], strict=True)
-        results = [
-            self._status_of(certificate, issuer, ROLES[min(index, 1)], policy, at)
-            for index, (certificate, issuer) in enumerate(pairs)
-        ]
-        evidence = results[0][0] if results else None
-        return evidence, tuple(warning for _, said in results for warning in said)
+        needed: list[CertificatePair] = []
+        found: list[RevocationEvidence | None] = []
+        warnings: list[str] = []
+        for index, (certificate, issuer) in enumerate(pairs):
+            role = ROLES[min(index, 1)]
+            try:
+                evidence = self._status(certificate, issuer, at)
+            except RevocationNeeded as missing:
+                needed.extend(missing.pairs)
+                continue
+            except RevocationUnavailable as exc:
+                if not needed:
+                    warnings.extend(when_unavailable(policy, role, str(exc)))
+                    found.append(None)
+                continue
+            if not needed:
+                warnings.extend(judge(evidence, role, at))
+                found.append(evidence)
+        if needed:
+            raise RevocationNeeded(needed, at)
+        return (found[0] if found else None), tuple(warnings)
 
-    def _status_of(
-        self, certificate: x509.Certificate, issuer: x509.Certificate, role: str, policy: str, at: datetime
-    ) -> tuple[RevocationEvidence | None, tuple[str, ...]]:
-        try:
-            if self._revocation is None:
-                raise RevocationUnavailable("no revocation checking is configured")
-            evidence = self._revocation.check(certificate, issuer, at=at)
-        except RevocationUnavailable as exc:
-            if policy == RevocationPolicy.SOFT:
-                return None, (f"REVOCATION_UNCHECKED: the {role}'s status could not be obtained ({exc})",)
-            raise CertStatusUnknown(f"the {role}'s revocation status could not be obtained: {exc}") from None
-        if evidence.status is RevocationStatus.GOOD:
-            return evidence, ()
-        if evidence.revoked_at is not None and evidence.revoked_at > at:
-            # revoked after the message arrived: it was signed and received while still good
-            return evidence, (
-                f"CERT_REVOKED_LATER: the {role} was revoked at {evidence.revoked_at.isoformat()}",
-            )
-        what = "suspended (certificateHold)" if evidence.status is RevocationStatus.HOLD else "revoked"
-        when = f" since {evidence.revoked_at.isoformat()}" if evidence.revoked_at else ""
-        raise CertRevoked(f"the {role} is {what}{when} ({evidence.source}: {evidence.location})")
+    def _status(
+        self, certificate: x509.Certificate, issuer: x509.Certificate, at: datetime
+    ) -> RevocationEvidence:
+        if self._revocation is None:
+            raise RevocationUnavailable("no revocation checking is configured")
+        return self._revocation.status(certificate, issuer, at=at)
 
 
 def signer_of(kind: SignerKind, person: Person, certificate: x509.Certificate) -> Signer:

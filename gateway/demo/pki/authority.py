@@ -68,6 +68,9 @@ class CertificateAuthority:
         if ocsp_responder_serial is not None and ocsp_responder_serial not in self._issued:
             raise ValueError(f"OCSP responder {serial_hex(ocsp_responder_serial)} was not issued here")
         self.ocsp_responder_serial = ocsp_responder_serial
+        #: counts changes of the records (issued, revoked, suspended, released): what was answered
+        #: under another count may be out of date
+        self.changes = 0
 
     @classmethod
     def create(
@@ -156,6 +159,7 @@ class CertificateAuthority:
         issued = IssuedCertificate(builder.sign(self.private_key, hashes.SHA256()), private_key, kind)
         self._issued[issued.serial] = issued
         self._records[issued.serial] = CertificateRecord.for_certificate(issued.certificate, kind)
+        self.changes += 1
         return issued
 
     def issue_ocsp_responder(self, name: str | None = None, *, days: int = 365) -> IssuedCertificate:
@@ -260,9 +264,10 @@ class CertificateAuthority:
         *,
         use_ca_key: bool = False,
         validity: timedelta = timedelta(hours=1),
+        echo_nonce: bool = True,
     ) -> bytes:
         """A DER OCSP response, signed by the delegated responder if one was issued (unless
-        ``use_ca_key``), else by the CA itself."""
+        ``use_ca_key``), else by the CA itself; without the request's nonce unless ``echo_nonce``."""
         responder_certificate, responder_key = self.certificate, self.private_key
         if self.ocsp_responder_serial is not None and not use_ca_key:
             responder = self._issued[self.ocsp_responder_serial]
@@ -277,6 +282,7 @@ class CertificateAuthority:
             responder_certificate=responder_certificate,
             responder_key=responder_key,
             validity=validity,
+            echo_nonce=echo_nonce,
         )
 
     # -- internals --------------------------------------------------------------------------------------
@@ -292,6 +298,7 @@ class CertificateAuthority:
 
     def _set(self, record: CertificateRecord) -> CertificateRecord:
         self._records[record.serial] = record
+        self.changes += 1
         return record
 
 

@@ -1,5 +1,5 @@
-"""The demo PKI's authorities, answered in-process: shared by the revocation checker (as its
-:class:`~gateway.adapters.revocation.checker.LocalStatusSource`) and the ``/pki/`` routes."""
+"""The demo PKI's authorities, answered in-process: shared by the gateway's revocation statuses (as
+their :class:`~gateway.adapters.revocation.LocalStatusSource`) and the ``/pki/`` routes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import logging
 import os
 import threading
 import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import ocsp
 
 from gateway.demo.pki.authority import CertificateAuthority
 from gateway.demo.pki.profiles import AUTHORITY_KINDS, AuthorityKind
@@ -19,18 +22,41 @@ from gateway.demo.pki.store import CRL_FILE, PkiDirectory
 log = logging.getLogger(__name__)
 
 
+#: a cached OCSP answer is for one serial, asked with one CertID hash, about one issuer
+_AnswerKey = tuple[int, str, bytes, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    response: bytes
+    reuse_until: datetime
+
+
 class LocalAuthorities:
     """Thread-safe access to the authorities of one :class:`PkiDirectory`: one lock per authority, and
     the authority re-read from disk when its files changed (another process revoked, say).  Get the one
-    shared instance per directory object with :func:`local_authorities`."""
+    shared instance per directory object with :func:`local_authorities`.
 
-    def __init__(self, pki: PkiDirectory) -> None:
+    OCSP answers (valid ``ocsp_validity``) are signed once and given again, to any request about the
+    same certificate, until the authority's records change or they are ``reuse`` old (at most half
+    their validity): without the asker's nonce, so they must be recent to be believed (RFC 5019)."""
+
+    def __init__(
+        self,
+        pki: PkiDirectory,
+        *,
+        ocsp_validity: timedelta = timedelta(hours=1),
+        reuse: timedelta = timedelta(minutes=1),
+    ) -> None:
         self.pki = pki
+        self.ocsp_validity = ocsp_validity
+        self.reuse = min(reuse, ocsp_validity / 2)
         self._locks: dict[AuthorityKind, threading.Lock] = {
             kind: threading.Lock() for kind in AUTHORITY_KINDS
         }
         self._seen: dict[AuthorityKind, tuple[tuple[int, int] | None, ...]] = {}
         self._held: dict[AuthorityKind, CertificateAuthority] = {}
+        self._answers: dict[AuthorityKind, tuple[object, dict[_AnswerKey, _Signed]]] = {}
 
     def kinds(self) -> tuple[AuthorityKind, ...]:
         return tuple(kind for kind in AUTHORITY_KINDS if self.pki.has(kind))
@@ -47,11 +73,44 @@ class LocalAuthorities:
         with self._locks[kind]:
             return self._current(kind).certificate
 
-    def ocsp_response(self, kind: str, request_der: bytes, now: datetime) -> bytes:
+    def revision(self, kind: str) -> object:
+        """Changes whenever the authority's records do, in this process or on disk."""
         if kind not in self._locks:
             raise ValueError(f"no {kind!r} authority")
         with self._locks[kind]:  # kind is an AuthorityKind now, as the check above narrowed it
-            return self._current(kind).ocsp_response(request_der, now)
+            return self._revision(kind, self._current(kind))
+
+    def ocsp_response(self, kind: str, request_der: bytes, now: datetime) -> bytes:
+        """The authority's answer to ``request_der``: the one given before about the same certificate
+        while it may be reused, else signed now."""
+        if kind not in self._locks:
+            raise ValueError(f"no {kind!r} authority")
+        with self._locks[kind]:  # kind is an AuthorityKind now, as the check above narrowed it
+            authority = self._current(kind)
+            try:
+                request = ocsp.load_der_ocsp_request(request_der)
+                key = (
+                    request.serial_number,
+                    request.hash_algorithm.name,
+                    request.issuer_name_hash,
+                    request.issuer_key_hash,
+                )
+            except (ValueError, TypeError, UnsupportedAlgorithm):  # the authority answers malformedRequest
+                return authority.ocsp_response(request_der, now, validity=self.ocsp_validity)
+            revision = self._revision(kind, authority)
+            under, answers = self._answers.get(kind, (None, {}))
+            if under != revision:
+                answers = {}
+                self._answers[kind] = (revision, answers)
+            given = answers.get(key)
+            if given is not None and now <= given.reuse_until:
+                return given.response
+            response = authority.ocsp_response(
+                request_der, now, validity=self.ocsp_validity, echo_nonce=False
+            )
+            if ocsp.load_der_ocsp_response(response).response_status is ocsp.OCSPResponseStatus.SUCCESSFUL:
+                answers[key] = _Signed(response, now + self.reuse)
+            return response
 
     def crl(self, kind: AuthorityKind, now: datetime, max_age: timedelta = timedelta(minutes=1)) -> bytes:
         """The published CRL (``<kind>/ca.crl``), published anew when older than ``max_age``, past its
@@ -81,6 +140,10 @@ class LocalAuthorities:
             self._held[kind] = authority
             self._seen[kind] = self._disk_state(kind)
             return der
+
+    def _revision(self, kind: AuthorityKind, authority: CertificateAuthority) -> object:
+        """Under the kind's lock, after :meth:`_current`."""
+        return (self._seen[kind], id(authority), authority.changes, authority.ocsp_responder_serial)
 
     def _current(self, kind: AuthorityKind) -> CertificateAuthority:
         """Under the kind's lock: the shared in-memory authority, or the disk's when the disk changed."""

@@ -54,11 +54,13 @@ def build_ocsp_response(
     responder_certificate: x509.Certificate,
     responder_key: PrivateKey,
     validity: timedelta = timedelta(hours=1),
+    echo_nonce: bool = True,
 ) -> bytes:
     """Answers a single-certificate OCSP request: good, revoked (with reason; a hold is revoked with
     certificateHold) or unknown. Requests about another issuer get ``unauthorized``, unparsable ones
-    ``malformedRequest``. The nonce of the request, if any, is echoed. A responder certificate other than
-    the CA's own is included in the response."""
+    ``malformedRequest``. The nonce of the request, if any, is echoed (unless not ``echo_nonce``: an
+    answer to be given again, to other requests). A responder certificate other than the CA's own is
+    included in the response."""
     try:
         request = ocsp.load_der_ocsp_request(request_der)
     except ValueError:
@@ -99,7 +101,8 @@ def build_ocsp_response(
     except x509.ExtensionNotFound:
         pass
     else:
-        builder = builder.add_extension(nonce.value, critical=False)
+        if echo_nonce:
+            builder = builder.add_extension(nonce.value, critical=False)
     response = builder.sign(responder_key, hashes.SHA256())
     return response.public_bytes(serialization.Encoding.DER)
 

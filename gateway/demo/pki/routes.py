@@ -19,8 +19,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 
-from gateway.adapters.revocation.checker import OCSP_RESPONSE_TYPE
 from gateway.core.errors import NotFound
+from gateway.core.revocation.ocsp import OCSP_RESPONSE_TYPE
 from gateway.demo.pki.local import LocalAuthorities, local_authorities
 from gateway.demo.pki.profiles import AUTHORITY_KINDS, AuthorityKind
 from gateway.demo.pki.store import PkiDirectory
@@ -35,11 +35,14 @@ MAX_OCSP_REQUEST_BYTES = 64 * 1024
 _KINDS: dict[str, AuthorityKind] = {kind: kind for kind in AUTHORITY_KINDS}
 
 
-def add_pki_routes(app: web.Application, pki: PkiDirectory) -> None:
+def add_pki_routes(
+    app: web.Application, pki: PkiDirectory, authorities: LocalAuthorities | None = None
+) -> None:
     """Serves, for each authority of ``pki`` (looked up per request, so authorities made later count):
     ``GET /pki/{kind}/ca.crt``, ``GET /pki/{kind}/ca.crl``, ``POST /pki/{kind}/ocsp`` and
-    ``GET /pki/{kind}/ocsp/{base64 request}``."""
-    routes = _PkiRoutes(local_authorities(pki))
+    ``GET /pki/{kind}/ocsp/{base64 request}``; answered by ``authorities`` (the shared ones of ``pki``
+    when not given)."""
+    routes = _PkiRoutes(authorities or local_authorities(pki))
     app.router.add_get("/pki/{kind}/ca.crt", routes.certificate)
     app.router.add_get("/pki/{kind}/ca.crl", routes.crl)
     app.router.add_post("/pki/{kind}/ocsp", routes.ocsp_post)
