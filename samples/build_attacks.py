@@ -206,11 +206,13 @@ def flip_base64(text: bytes, position: int) -> bytes:
     return text[:position] + changed + text[position + 1 :]
 
 
-def resign(body: bytes, role: str = "sc-person") -> bytes:
+def resign(body: bytes, role: str = "sc-person", *, document_comments: bool = False) -> bytes:
     """Recomputes both reference digests and the signature value after an edit of the signature.
 
     For edits that the signature must still cover (so that only the profile or identity checks can
-    refuse them).  RSA keys, exclusive canonicalization without comments, as ``sign_xades`` signs.
+    refuse them).  RSA keys, exclusive canonicalization without comments, as ``sign_xades`` signs;
+    ``document_comments`` digests the document with its comments (as signxml does for a
+    ``#WithComments`` transform).
     """
     start, end = signature_span(body)
     root = etree.fromstring(body)
@@ -222,7 +224,7 @@ def resign(body: bytes, role: str = "sc-person") -> bytes:
         uri = reference.get("URI") or ""
         if uri == "":
             document = etree.fromstring(body[:start] + body[end:])
-            data = etree.tostring(document, method="c14n", exclusive=True, with_comments=False)
+            data = etree.tostring(document, method="c14n", exclusive=True, with_comments=document_comments)
         else:
             (target,) = root.xpath("//*[@Id=$id]", id=uri[1:])
             data = etree.tostring(target, method="c14n", exclusive=True, with_comments=False)
@@ -1215,6 +1217,67 @@ def forbidden() -> list[Case]:
     return cases
 
 
+def unsigned_content() -> list[Case]:
+    """What no reference covers, in a signature that verifies: an extra ds:Object, a comment that a
+    ``#WithComments`` transform seems to sign, a processing instruction inside the message."""
+    cases = []
+    m = signed(9901)
+    forged = replace(payload_of(m.body), lrn_element(m), forged_lrn(m))
+    cases.append(
+        Case(
+            "SIGNATURE_PROFILE",
+            "fake-cc015c-in-an-extra-ds-object.xml",
+            replace(
+                m.body,
+                b"</ds:Object></ds:Signature>",
+                b"</ds:Object><ds:Object><ncts:CC015C>"
+                + forged
+                + b"</ncts:CC015C></ds:Object></ds:Signature>",
+            ),
+            "A valid signed message with a second ds:Object in its signature holding a forged CC015C "
+            "(another LRN). No reference covers that Object, so the signature still verifies; an "
+            "Object other than the one with the QualifyingProperties is refused.",
+        )
+    )
+    m = signed(9902)
+    lrn = m.lrn.encode()
+    body = replace(m.body, lrn_element(m), b"<LRN>" + lrn[:-3] + b"<!-- -->666</LRN>")
+    body = replace(
+        body,
+        b'<ds:Transform Algorithm="' + ENVELOPED + b'"/><ds:Transform Algorithm="' + EXC_C14N + b'"/>',
+        b'<ds:Transform Algorithm="'
+        + ENVELOPED
+        + b'"/><ds:Transform Algorithm="'
+        + EXC_C14N
+        + b'WithComments"/>',
+    )
+    cases.append(
+        Case(
+            "SIGNATURE_PROFILE",
+            "comment-injection-with-comments-c14n.xml",
+            resign(body, document_comments=True),
+            "A comment injected into the LRN, the document Reference's canonicalization changed to "
+            "exclusive #WithComments and the message signed again with the comment digested. A "
+            'URI="" reference covers no comment whatever its canonicalization says (XML-DSig '
+            "4.4.3.3), so a comment inside the message is refused before any cryptography.",
+        )
+    )
+    instruction = b'<?xml-stylesheet type="text/xsl" href="lrn.xsl"?>'
+    cases.append(
+        Case(
+            "SIGNATURE_PROFILE",
+            "processing-instruction-inside-the-message.xml",
+            signed(
+                9903,
+                edit=lambda body: replace(body, b"<TransitOperation>", instruction + b"<TransitOperation>"),
+            ).body,
+            "An xml-stylesheet processing instruction inside the root element, signed with the "
+            "message. Outside the root it would be accepted; inside, no customs message holds one.",
+        )
+    )
+    return cases
+
+
 BUILDERS: list[Callable[[], list[Case]]] = [
     wrapping,
     injection,
@@ -1225,6 +1288,7 @@ BUILDERS: list[Callable[[], list[Case]]] = [
     epuap,
     signed_properties_and_tampering,
     forbidden,
+    unsigned_content,
 ]
 
 

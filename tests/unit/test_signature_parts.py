@@ -459,8 +459,13 @@ class _TwoLevels:
     anchor: Path
     leaf: x509.Certificate
     middle: x509.Certificate
-    parsed: ParsedDocument
+    body: bytes
     schema: MessageSchema
+
+    @property
+    def parsed(self) -> ParsedDocument:
+        """Parsed anew each time: a verified tree hands on its content without the signature."""
+        return parse(self.body, ParsingSettings())
 
     def stage(
         self, known: dict[int, RevocationEvidence | str | None], policy: str = "hard"
@@ -484,7 +489,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> _TwoLevels:
     schema = load_catalog([packaged("sxml")]).resolve(
         "{urn:customs-gateway:sxml:ncts2:1}CC015C", NOW
     )
-    return _TwoLevels(anchor, leaf, middle, parse(body, ParsingSettings()), schema)
+    return _TwoLevels(anchor, leaf, middle, body, schema)
 
 
 def test_statuses_not_at_hand_are_asked_for_all_at_once(chain: _TwoLevels) -> None:

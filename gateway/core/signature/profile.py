@@ -125,6 +125,33 @@ def locate_signature(root: etree._Element, algorithms: Algorithms) -> SignatureP
     return SignatureParts(signature, certificates, properties_id)
 
 
+def check_objects(parts: SignatureParts) -> None:
+    """The signature holds one ``ds:Object``: the one with its QualifyingProperties, and nothing else.
+
+    No reference covers another Object, so it could carry anything, a forged copy of the message
+    included, for a reader to find.  Checked once the signature has verified, so that a message
+    changed after signing is ``SIGNATURE_INVALID`` whatever was added to its signature.
+    """
+    objects = parts.signature.findall(f".//{{{DS}}}Object")
+    qualifying = parts.signature.xpath(
+        "ds:Object[xades:QualifyingProperties/xades:SignedProperties[@Id=$id]]",
+        namespaces=NS,
+        id=parts.signed_properties_id,
+    )
+    if len(objects) != 1 or not isinstance(qualifying, list) or qualifying != objects:
+        extra = next((o for o in objects if not isinstance(qualifying, list) or o not in qualifying), None)
+        raise _refuse(
+            f"the signature holds {len(objects)} ds:Object elements; only the one with its "
+            "QualifyingProperties is accepted (no reference covers another)",
+            extra,
+        )
+    (only,) = objects
+    if len(only) != 1 or (only.text or "").strip() or (only[0].tail or "").strip():
+        raise _refuse(
+            "the ds:Object of the signature must hold its QualifyingProperties and nothing else", only
+        )
+
+
 def _check_document_reference(reference: etree._Element, algorithms: Algorithms) -> None:
     transforms = [t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", NS)]
     if not transforms or transforms[0] != ENVELOPED:
@@ -132,14 +159,27 @@ def _check_document_reference(reference: etree._Element, algorithms: Algorithms)
     if len(transforms) > 2 or any(t not in C14N for t in transforms[1:]):
         raise _refuse(f"transforms {transforms[1:]} are not accepted (only one canonicalization)", reference)
     _check_digest(reference, algorithms)
-    c14n = transforms[1] if len(transforms) == 2 else DEFAULT_C14N
-    root = reference.getroottree().getroot()
-    if not (c14n or "").endswith("#WithComments") and root.xpath(
-        ".//comment() | .//processing-instruction()"
-    ):
-        # A comment splits a text node without changing the digest: a reader that takes the first
-        # text node would see other data than was signed (comment injection).
-        raise _refuse("comments and processing instructions in the message are not covered by its signature")
+    _refuse_unsigned_markup(reference.getroottree().getroot())
+
+
+def _refuse_unsigned_markup(root: etree._Element) -> None:
+    """No comment or processing instruction inside the root element, whatever the canonicalization.
+
+    ``URI=""`` selects the document without its comments even with a ``#WithComments``
+    canonicalization (XML-DSig 1.1 section 4.4.3.3): a comment is never signed, yet it splits a text
+    node, so a reader that takes the first text node would see other data than was signed (comment
+    injection).  A processing instruction is digested, but no customs message holds one and a
+    reader could take it for data.  Outside the root element (prolog, epilog: an ``xml-stylesheet``
+    instruction, say) neither carries business data; they are accepted and the bytes forwarded as
+    received.
+    """
+    found = root.xpath("(.//comment() | .//processing-instruction())[1]")
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        if isinstance(found[0], etree._Comment):
+            message = "comments inside the message are not covered by the signature; remove them"
+        else:
+            message = "processing instructions inside the message are not accepted; remove them"
+        raise _refuse(message, found[0].getparent())
 
 
 def _check_properties_reference(

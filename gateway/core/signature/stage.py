@@ -1,10 +1,16 @@
 """The signature stage: what the pipeline calls between XSD validation and the envelope.
 
     locate the one signature (profile) -> signing certificate -> key -> chain and kind (trust)
-    -> signxml verification -> signer's identity -> revocation
+    -> verification on the parsed tree -> the signature's Objects (profile) -> signer's identity
+    -> revocation -> the signature taken out of the tree
 
-It hands on :class:`SignedContent`: the document parsed from the verified bytes, and who signed
-it.  The stages after it read business data from ``SignedContent.root`` only.
+It hands on :class:`SignedContent`: the document as the signature covers it, and who signed it.
+The one reference to the document is ``URI=""`` with the enveloped-signature transform, so what is
+signed is the received tree without its ``ds:Signature`` (the profile refuses the comments that the
+reference would leave out).  Once everything is checked the stage takes the signature out of the
+parsed tree, keeping the text around it, and hands on that tree: the stages after it read business
+data from ``SignedContent.root`` only, and no path from it leads into the unsigned parts of the
+signature.  A refused document's tree is left as it was.
 
 Revocation statuses are looked up, never fetched here: when one is not at hand the stage raises
 :class:`RevocationNeeded` naming the certificates, and the caller obtains them and runs it again.
@@ -32,9 +38,10 @@ from gateway.core.signature.model import (
     RevocationUnavailable,
     SignerKind,
 )
-from gateway.core.signature.profile import Algorithms, locate_signature
+from gateway.core.signature.profile import Algorithms, SignatureParts, check_objects, locate_signature
 from gateway.core.signature.trust import TrustAnchors, TrustedChain, build_chain, check_key
-from gateway.core.signature.xades import signing_certificate, verify_xades
+from gateway.core.signature.verifier import verify_tree
+from gateway.core.signature.xades import VerifiedXades, signing_certificate
 from gateway.core.validation.catalog import MessageSchema
 from gateway.core.validation.parsing import ParsedDocument
 
@@ -51,6 +58,22 @@ class SignatureStage(Protocol):
     def verify(
         self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime
     ) -> SignedContent: ...
+
+
+class XadesEngine(Protocol):
+    """Verifies the located signature with the chosen certificate: :func:`verify_tree` in the
+    gateway; the signxml-based one is kept for the differential test."""
+
+    def __call__(
+        self,
+        parsed: ParsedDocument,
+        parts: SignatureParts,
+        signer: x509.Certificate,
+        others: tuple[x509.Certificate, ...],
+        algorithms: Algorithms,
+        received_at: datetime,
+        max_skew: timedelta,
+    ) -> VerifiedXades: ...
 
 
 class RevocationLookup(Protocol):
@@ -74,13 +97,20 @@ class SignaturePolicy:
 
 
 class XadesVerification:
-    def __init__(self, policy: SignaturePolicy, revocation: RevocationLookup | None) -> None:
+    def __init__(
+        self, policy: SignaturePolicy, revocation: RevocationLookup | None, engine: XadesEngine = verify_tree
+    ) -> None:
         self._policy = policy
         self._revocation = revocation
+        self._engine = engine
 
     @property
     def policy(self) -> SignaturePolicy:
         return self._policy
+
+    def with_engine(self, engine: XadesEngine) -> XadesVerification:
+        """The same policy and revocation source with another verifier (the differential test's)."""
+        return XadesVerification(self._policy, self._revocation, engine)
 
     def verify(self, parsed: ParsedDocument, schema: MessageSchema, received_at: datetime) -> SignedContent:
         try:
@@ -88,7 +118,7 @@ class XadesVerification:
         except (DocumentRejected, RevocationNeeded):
             raise
         except Exception as exc:
-            # The libraries below (signxml, cryptography, asn1crypto, lxml) have many ways to object
+            # The libraries below (cryptography, asn1crypto, lxml) have many ways to object
             # to malformed input; whatever escapes the specific translations is a malformed signature.
             raise SignatureProfile(
                 f"the signature cannot be processed: {type(exc).__name__}: {exc}"
@@ -100,9 +130,10 @@ class XadesVerification:
         signer, others = signing_certificate(parts, policy.algorithms)
         check_key(signer)
         chain = build_chain(signer, others, policy.anchors, received_at)
-        verified = verify_xades(
-            parsed.body, parts, signer, others, policy.algorithms, received_at, policy.max_skew
+        verified = self._engine(
+            parsed, parts, signer, others, policy.algorithms, received_at, policy.max_skew
         )
+        check_objects(parts)
         person = person_of(chain.kind, signer, verified.signed_signature_properties)
         evidence, warnings = self._revocation_status(chain, received_at)
         if chain.kind is SignerKind.CBTD:
@@ -110,6 +141,7 @@ class XadesVerification:
                 f"CBTD_KEY_EXPIRES: this CBTD key expires on {signer.not_valid_after_utc.date().isoformat()} "
                 "and will not be renewed; get a (free) SC certificate from the customs administration",
             )
+        take_out_signature(parts.signature)
         return SignedContent(
             root=verified.signed_root,
             signer=signer_of(chain.kind, person, signer),
@@ -156,6 +188,22 @@ class XadesVerification:
         if self._revocation is None:
             raise RevocationUnavailable("no revocation checking is configured")
         return self._revocation.status(certificate, issuer, at=at)
+
+
+def take_out_signature(signature: etree._Element) -> None:
+    """Removes the verified ``signature`` from its tree as the enveloped-signature transform does:
+    the text after it stays where it was (lxml would take it along with the element)."""
+    parent = signature.getparent()
+    if parent is None:
+        return
+    if signature.tail:
+        before = signature.getprevious()
+        if before is not None:
+            before.tail = (before.tail or "") + signature.tail
+        else:
+            parent.text = (parent.text or "") + signature.tail
+        signature.tail = None
+    parent.remove(signature)
 
 
 def signer_of(kind: SignerKind, person: Person, certificate: x509.Certificate) -> Signer:

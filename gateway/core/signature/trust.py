@@ -8,6 +8,9 @@ message never decides the kind.  Validity is judged at the time of receipt.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -218,10 +221,60 @@ def _is_ca(certificate: x509.Certificate) -> bool:
 
 
 def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if certificate.issuer != issuer.subject or not _is_ca(issuer):
-        return False
+    issuer_name, _, _ = _names(certificate)
+    _, subject, is_ca = _names(issuer)
+    return issuer_name == subject and is_ca and ISSUANCE.signed_by(certificate, issuer)
+
+
+@functools.lru_cache(maxsize=8192)
+def _names(certificate: x509.Certificate) -> tuple[x509.Name, x509.Name, bool]:
+    """Issuer, subject and whether it is a CA: read once per certificate (cryptography builds the
+    names anew at every access), for the chain builder's tries of every anchor."""
+    return certificate.issuer, certificate.subject, _is_ca(certificate)
+
+
+class IssuanceCache:
+    """Whether ``issuer``'s key signed ``certificate``, remembered per pair in a bounded
+    least-recently-used table: a trader signs many messages with one certificate, and its chain is
+    the same every time.  The answer depends on the two certificates' bytes alone, so a kept
+    answer never goes stale; validity, key usage and the kind's rules are judged anew for every
+    message.  The pair itself is the key: certificates hash and compare by their whole DER, which
+    costs less than fingerprinting them (a table of 4096 pairs holds some 10 MB of certificates).
+    Safe to share between threads."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._answers: OrderedDict[tuple[x509.Certificate, x509.Certificate], bool] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def signed_by(self, certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+        """Whether ``issuer``'s key made ``certificate``'s signature."""
+        key = (issuer, certificate)
+        with self._lock:
+            known = self._answers.get(key)
+            if known is not None:
+                self._answers.move_to_end(key)
+                return known
+        answer = _directly_issued(certificate, issuer)
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._capacity:
+                self._answers.popitem(last=False)
+        return answer
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)
+
+
+def _directly_issued(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         certificate.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
+
+
+#: shared by every chain built in the process (the answers hold for any configuration)
+ISSUANCE = IssuanceCache()

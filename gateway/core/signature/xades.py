@@ -1,16 +1,22 @@
-"""Cryptographic verification of the one XAdES signature, with signxml as the engine.
+"""Verification of the one XAdES signature with signxml as the engine, and the XAdES checks both
+verifiers share.
 
 signxml checks the references' digests, the signature value with the certificate we pin (the one
 the signed ``SigningCertificate(V2)`` names, taken from KeyInfo), and that certificate's digest in
 the signed properties.  Added here: the IssuerSerial of the signed properties, SigningTime present
 and not in the future.  What comes out is the document as the signature covers it, parsed from the
-verified bytes: the only tree later stages read business data from.
+verified bytes.
+
+The signature stage verifies inbound messages with :mod:`gateway.core.signature.verifier` on the tree it
+has already parsed (signxml parses the document three more times); :func:`verify_xades` verifies the
+gateway's own receipts, and is the oracle the differential test holds that verifier to.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +44,9 @@ _HASHES: dict[str, hashes.HashAlgorithm] = {
 
 @dataclass(frozen=True, slots=True)
 class VerifiedXades:
-    #: the document as signed (the enveloped signature removed), parsed from the verified bytes
+    #: the document the signature covers: parsed from the verified bytes (the enveloped signature
+    #: removed) by :func:`verify_xades`; the received root itself, its signature still in it, by
+    #: :func:`gateway.core.signature.verifier.verify_tree` (the stage takes the signature out)
     signed_root: etree._Element
     signing_certificate: x509.Certificate
     #: the other certificates of KeyInfo: candidates for the chain
@@ -199,12 +207,12 @@ def verify_xades(
         raise SignatureProfile("the verified references are not the document and its signed properties")
     signed_root = document[0].signed_xml
     assert isinstance(signed_root, etree._Element)
-    _check_issuer_serial(signed_properties, signer)
-    signing_time = _signing_time(signed_properties, received_at, max_skew)
+    check_issuer_serial(signed_properties, signer)
+    signing_time = check_signing_time(signed_properties, received_at, max_skew)
     return VerifiedXades(signed_root, signer, others, signing_time, signed_properties)
 
 
-def _signing_time(properties: etree._Element, received_at: datetime, max_skew: timedelta) -> datetime:
+def check_signing_time(properties: etree._Element, received_at: datetime, max_skew: timedelta) -> datetime:
     moment = signing_time_of(properties)
     if moment > received_at + max_skew:
         text = properties.findtext("xades:SigningTime", default="", namespaces=NS).strip()
@@ -224,21 +232,13 @@ def signing_time_of(properties: etree._Element) -> datetime:
     return moment
 
 
-def _check_issuer_serial(properties: etree._Element, signer: x509.Certificate) -> None:
+def check_issuer_serial(properties: etree._Element, signer: x509.Certificate) -> None:
     v2 = properties.find("xades:SigningCertificateV2/xades:Cert/xades:IssuerSerialV2", NS)
     if v2 is not None:
-        try:
-            issuer_serial = cms.IssuerSerial.load(base64.b64decode("".join((v2.text or "").split())))
-            serial = int(issuer_serial["serial"].native)
-            names = [
-                name.chosen.untag().dump()
-                for name in issuer_serial["issuer"]
-                if name.name == "directory_name"
-            ]
-        except (ValueError, TypeError, binascii.Error) as exc:
-            raise SignatureProfile(f"IssuerSerialV2 cannot be read: {exc}") from None
-        issuer_der = signer.issuer.public_bytes()
-        if serial != signer.serial_number or issuer_der not in names:
+        unreadable, names_it = _issuer_serial_v2(v2.text or "", signer)
+        if unreadable is not None:
+            raise SignatureProfile(f"IssuerSerialV2 cannot be read: {unreadable}")
+        if not names_it:
             raise _invalid("IssuerSerialV2 does not name the signing certificate")
         return
     v1 = properties.find("xades:SigningCertificate/xades:Cert/xades:IssuerSerial", NS)
@@ -250,6 +250,22 @@ def _check_issuer_serial(properties: etree._Element, signer: x509.Certificate) -
         raise _invalid("IssuerSerial does not name the signing certificate's serial number")
     if _normal_name(issuer_text) != _normal_name(signer.issuer.rfc4514_string()):
         raise _invalid("IssuerSerial does not name the signing certificate's issuer")
+
+
+@functools.lru_cache(maxsize=1024)
+def _issuer_serial_v2(text: str, signer: x509.Certificate) -> tuple[str | None, bool]:
+    """(why it cannot be read, or None; whether it names ``signer``): the same few values come with
+    every message of a signer, and reading the DER with asn1crypto costs more than the rest of the
+    signed properties' checks together."""
+    try:
+        issuer_serial = cms.IssuerSerial.load(base64.b64decode("".join(text.split())))
+        serial = int(issuer_serial["serial"].native)
+        names = [
+            name.chosen.untag().dump() for name in issuer_serial["issuer"] if name.name == "directory_name"
+        ]
+    except (ValueError, TypeError, binascii.Error) as exc:
+        return str(exc), False
+    return None, serial == signer.serial_number and signer.issuer.public_bytes() in names
 
 
 def _normal_name(name: str) -> list[str]:
