@@ -21,6 +21,7 @@ from gateway.config import ConfigError, Settings, load_settings
 from gateway.domain import Verdict
 from gateway.errors import GatewayError
 from gateway.registry.rights import RightsTableError
+from gateway.signature.advice import explain
 from gateway.signature.setup import SignatureSetupError
 from gateway.storage.database import is_sqlite
 from gateway.validation.catalog import CatalogError
@@ -109,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="the offline verdict for each file")
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--json", action="store_true", help="one JSON object per file")
+    check.add_argument(
+        "--explain", action="store_true", help="for a refused signature: the rule it breaks, what to change"
+    )
     check.set_defaults(run=_check)
 
     replay = commands.add_parser("replay", help="send files to a running gateway and summarise")
@@ -261,6 +265,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                         "digest": verdict.digest,
                         "warnings": list(verdict.warnings),
                         "errors": [e.as_dict() for e in verdict.errors],
+                        **({"advice": explain(verdict.refusal, verdict.errors)} if args.explain else {}),
                     },
                     ensure_ascii=False,
                 )
@@ -289,6 +294,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             print(f"      {error.code} at {where} {error.path or ''}: {error.message}")
         for warning in verdict.warnings:
             print(f"      warning: {warning}")
+        for line in explain(verdict.refusal, verdict.errors) if args.explain else []:
+            print(f"      {line}")
     return 1 if failures else 0
 
 
