@@ -23,6 +23,7 @@ from gateway.config import ConfigError, Settings, load_settings
 from gateway.core.domain import Verdict
 from gateway.core.errors import GatewayError
 from gateway.core.registry.rights import RightsTableError
+from gateway.core.signature.advice import explain
 from gateway.core.validation.catalog import CatalogError
 from gateway.core.verdicts import verdict_json
 
@@ -114,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="the offline verdict for each file")
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--json", action="store_true", help="one JSON object per file")
+    check.add_argument(
+        "--explain", action="store_true", help="for a refused signature: the rule it breaks, what to change"
+    )
     check.set_defaults(run=_check)
 
     replay = commands.add_parser("replay", help="send files to a running gateway and summarise")
@@ -233,7 +237,15 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             status = "accepted" if verdict.accepted else "rejected"
             print(
-                json.dumps({"file": str(path), "status": status, **verdict_json(verdict)}, ensure_ascii=False)
+                json.dumps(
+                    {
+                        "file": str(path),
+                        "status": status,
+                        **verdict_json(verdict),
+                        **({"advice": explain(verdict.refusal, verdict.errors)} if args.explain else {}),
+                    },
+                    ensure_ascii=False,
+                )
             )
             continue
         kind = f"{verdict.identification.system or '-'} {verdict.identification.message_type or '-'}"
@@ -259,6 +271,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             print(f"      {error.code} at {where} {error.path or ''}: {error.message}")
         for warning in verdict.warnings:
             print(f"      warning: {warning}")
+        for line in explain(verdict.refusal, verdict.errors) if args.explain else []:
+            print(f"      {line}")
     return 1 if failures else 0
 
 

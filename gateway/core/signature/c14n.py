@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 EXCLUSIVE = "http://www.w3.org/2001/10/xml-exc-c14n#"
+#: re-reads what lxml itself wrote (no DTD or entities can be in it); whitespace kept
+_COPY_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
 WITH_COMMENTS = "#WithComments"
 
 
@@ -34,7 +36,14 @@ class Canonicalization:
 
     def of(self, element: etree._Element, prefixes: Sequence[str] | None = None) -> bytes:
         """``element`` and its descendants, with the namespaces in scope where it stands (its
-        ancestors are left out, as for SignedInfo and SignedProperties)."""
+        ancestors are left out, as for SignedInfo and SignedProperties).
+
+        An element inside a document is canonicalized as a copy of its own: libxml2 writes a
+        spurious ``xmlns=""`` on its children when an ancestor declared the default namespace (an
+        unprefixed Signature under inclusive C14N); the copy carries its in-scope namespaces and
+        does not.  Such elements are small (SignedInfo, SignedProperties)."""
+        if element.getparent() is not None:
+            element = etree.fromstring(etree.tostring(element), _COPY_PARSER)
         return etree.tostring(
             element,
             method="c14n",
@@ -49,9 +58,11 @@ class Canonicalization:
 
 def enveloped_document(
     root: etree._Element, signature: etree._Element, method: Canonicalization, prefixes: Sequence[str] | None
-) -> tuple[memoryview, memoryview]:
-    """The canonical form of the document without ``signature``: the bytes before it and after it
-    (views of one output, to be digested one after the other without copying).
+) -> tuple[bytes | memoryview, ...]:
+    """The canonical form of the document without ``signature``, in pieces to be digested one
+    after the other: what stands before the root element (processing instructions: ``URI=""`` is
+    the whole document, and signs them; comments it leaves out), the root element up to the
+    signature, from the signature on, and what stands after the root element.
 
     The document is canonicalized once, signature included, and the signature's own span is cut
     out of the output: the tree is not touched (taking the element out and putting it back would
@@ -80,4 +91,27 @@ def enveloped_document(
         if output[start + len(opening) : start + len(opening) + 1] in (b" ", b">"):
             found += 1
     whole = memoryview(output)
-    return whole[:start], whole[end + len(closing) :]
+    before, after = _beside_root(root, method, prefixes)
+    return before, whole[:start], whole[end + len(closing) :], after
+
+
+def _beside_root(
+    root: etree._Element, method: Canonicalization, prefixes: Sequence[str] | None
+) -> tuple[bytes, bytes]:
+    """The canonical form of the processing instructions before and after the root element (C14N
+    puts a line break between each of them and the root); empty when there are none, as in almost
+    every message."""
+    before = [n for n in root.itersiblings(preceding=True) if isinstance(n, etree._ProcessingInstruction)]
+    after = [n for n in root.itersiblings() if isinstance(n, etree._ProcessingInstruction)]
+    if not before and not after:
+        return b"", b""
+    whole = etree.tostring(
+        root.getroottree(),
+        method="c14n",
+        exclusive=method.exclusive,
+        with_comments=False,
+        inclusive_ns_prefixes=prefixes or None,
+    )
+    own = method.without_comments().of(root, prefixes)
+    start = whole.index(own)
+    return whole[:start], whole[start + len(own) :]

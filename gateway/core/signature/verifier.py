@@ -153,17 +153,28 @@ def _verify_reference(
     digest_method = _one(reference, "ds:DigestMethod").get("Algorithm", "")
     if digest_method not in algorithms.digests or digest_method not in DIGESTS:
         raise _profile(f"digest method {digest_method} is not accepted")
-    digest = hashes.Hash(DIGESTS[digest_method])
+    expected = _base64(_one(reference, "ds:DigestValue"), "DigestValue")
     if uri == "" and named[:1] == ["http://www.w3.org/2000/09/xmldsig#enveloped-signature"]:
-        for part in enveloped_document(root, parts.signature, method, prefixes):
-            digest.update(part)
+        before, *inside, after = enveloped_document(root, parts.signature, method, prefixes)
+        # URI="" signs the processing instructions beside the root element too; ones added after
+        # signing (an xml-stylesheet instruction a trader's software puts in) carry no business
+        # data and are forwarded as received, so the root element alone may match as well
+        forms = [(before, *inside, after), tuple(inside)] if before or after else [(before, *inside, after)]
+        if not any(_digest(DIGESTS[digest_method], form) == expected for form in forms):
+            raise _invalid("the digest of the document does not match its Reference")
     elif uri == f"#{parts.signed_properties_id}" and len(c14n) == len(transforms):
-        digest.update(method.without_comments().of(properties, prefixes))
+        signed_properties = method.without_comments().of(properties, prefixes)
+        if _digest(DIGESTS[digest_method], (signed_properties,)) != expected:
+            raise _invalid("the digest of the SignedProperties does not match its Reference")
     else:
         raise _profile(f"a Reference outside the profile (URI {uri!r}, transforms {named})")
-    if _base64(_one(reference, "ds:DigestValue"), "DigestValue") != digest.finalize():
-        what = "the document" if uri == "" else "the SignedProperties"
-        raise _invalid(f"the digest of {what} does not match its Reference")
+
+
+def _digest(algorithm: hashes.HashAlgorithm, pieces: Sequence[bytes | memoryview]) -> bytes:
+    digest = hashes.Hash(algorithm)
+    for piece in pieces:
+        digest.update(piece)
+    return digest.finalize()
 
 
 def _own_signed_properties(parts: SignatureParts) -> etree._Element:

@@ -66,7 +66,28 @@ class _ProfileVerifier(XAdESVerifier):
     whose in-scope namespaces are the same in a copy of the signature as in a copy of the document.
     So the document is copied once, for the enveloped reference, and the second reference works on
     a copy of the signature alone.
+
+    ``URI=""`` is the whole document, not just its root element: a processing instruction before
+    or after the root element is signed (XML-DSig 1.1 section 4.4.3.3; comments are not), so the
+    copy and the canonical form of a document keep what stands beside its root.
     """
+
+    def _tostring(self, xml_node: Any, **kwargs: Any) -> Any:
+        signxml: Any = super()
+        if isinstance(xml_node, etree._Element) and xml_node.getparent() is None:
+            return etree.tostring(xml_node.getroottree(), **kwargs)
+        return signxml._tostring(xml_node, **kwargs)
+
+    def _c14n(self, nodes: Any, algorithm: Any, inclusive_ns_prefixes: Any = None) -> Any:
+        signxml: Any = super()
+        if isinstance(nodes, etree._Element) and nodes.getparent() is not None:
+            # SignedInfo: lxml canonicalizes an element inside a document with a spurious xmlns=""
+            # on its children when an ancestor declared the default namespace (an unprefixed
+            # Signature under inclusive C14N); a copy carries its in-scope namespaces and does not.
+            nodes = signxml._fromstring(self._tostring(nodes))
+        if isinstance(nodes, etree._Element):
+            nodes = nodes.getroottree()
+        return signxml._c14n(nodes, algorithm, inclusive_ns_prefixes=inclusive_ns_prefixes)
 
     def _verify_reference(self, reference: Any, index: Any, root: Any, *args: Any, **kwargs: Any) -> Any:
         signxml: Any = super()
@@ -93,9 +114,28 @@ class _ProfileVerifier(XAdESVerifier):
             return untyped._c14n(payload, algorithm=self.config.default_reference_c14n_method)
         return untyped._c14n(
             payload,
-            algorithm=CanonicalizationMethod(c14n[0].get("Algorithm")),
+            algorithm=CanonicalizationMethod(_without_comments(c14n[0].get("Algorithm"))),
             inclusive_ns_prefixes=untyped._get_inclusive_ns_prefixes(c14n[0]),
         )
+
+
+_C14N_10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+_C14N_11 = "http://www.w3.org/2006/12/xml-c14n11"
+_EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+_COMMENTS_DROPPED = {
+    f"{_C14N_10}#WithComments": _C14N_10,
+    f"{_C14N_11}#WithComments": _C14N_11,
+    f"{_EXC_C14N}WithComments": _EXC_C14N,
+}
+
+
+def _without_comments(algorithm: str) -> str:
+    """A same-document reference (``URI=""`` or ``#id``) selects its nodes without comments
+    (XML-DSig 1.1 section 4.4.3.3), whatever its canonicalization says; only ``#xpointer(...)``,
+    which the profile does not accept, keeps them.  So ``#WithComments`` canonicalizes what it is
+    given, a node-set without comments, exactly as its plain form does (lxml would otherwise keep
+    the comments, even those outside the root element)."""
+    return _COMMENTS_DROPPED.get(algorithm, algorithm)
 
 
 def _invalid(message: str) -> SignatureInvalid:
