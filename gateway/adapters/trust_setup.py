@@ -18,6 +18,7 @@ from gateway.core.signature.profile import Algorithms
 from gateway.core.signature.stage import RevocationLookup, SignaturePolicy, XadesVerification
 from gateway.core.signature.trust import TrustAnchors, load_certificates
 from gateway.core.signature.trusted_list import TSL_NS, TrustedListError, read_trusted_list
+from gateway.core.timefmt import parse_rfc3339
 
 
 class SignatureSetupError(Exception):
@@ -81,7 +82,7 @@ def build_signature_stage(
     except ValueError as exc:
         raise SignatureSetupError(str(exc)) from None
     try:
-        cutoff = datetime.fromisoformat(settings.cbtd_cutoff.replace("Z", "+00:00"))
+        cutoff = parse_rfc3339(settings.cbtd_cutoff)
     except ValueError:
         raise SignatureSetupError(
             f"signature.cbtd_cutoff {settings.cbtd_cutoff!r} is not a date-time"
@@ -90,7 +91,7 @@ def build_signature_stage(
         algorithms=Algorithms.for_profile(settings.legacy_sha1),
         anchors=TrustAnchors(
             by_kind={kind: tuple(found) for kind, found in anchors.items()},
-            cbtd_cutoff=cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC),
+            cbtd_cutoff=cutoff,
         ),
         revocation=policies,
         max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
@@ -115,7 +116,7 @@ def _qualified_cas(source: Path, signer: x509.Certificate, now: datetime) -> lis
     next_update = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True)).findtext(
         f"{{{TSL_NS}}}SchemeInformation/{{{TSL_NS}}}NextUpdate/{{{TSL_NS}}}dateTime"
     )
-    if next_update is None or datetime.fromisoformat(next_update.strip().replace("Z", "+00:00")) < now:
+    if next_update is None or parse_rfc3339(next_update) < now:
         raise SignatureSetupError(
             f"trusted list {source} is out of date (NextUpdate {next_update}); fetch a new one"
         )

@@ -12,7 +12,12 @@ def rfc3339(moment: datetime) -> str:
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` in UTC; a naive one is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # at the very ends of the calendar: kept with its own offset
+        return moment
 
 
 def parse_rfc3339(text: str, *, date_only: bool = False) -> datetime:

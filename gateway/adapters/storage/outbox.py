@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text, update
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.adapters.storage.tables import Document, OutboxEntry, Payload
 from gateway.config import RelaySettings
 from gateway.core.domain import Status
+from gateway.core.timefmt import as_utc, parse_rfc3339
 
 #: the PostgreSQL notification channel that wakes the relays of every gateway process
 OUTBOX_CHANNEL = "gateway_outbox"
@@ -289,7 +290,7 @@ async def outbox_backlog(sessions: async_sessionmaker[AsyncSession]) -> Backlog:
         pending, oldest = (await session.execute(waiting)).one()
         dead_count = await session.scalar(dead)
     if isinstance(oldest, str):  # SQLite returns aggregates of timestamps as text
-        oldest = datetime.fromisoformat(oldest)
-    if isinstance(oldest, datetime) and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
+        oldest = parse_rfc3339(oldest)
+    if isinstance(oldest, datetime):
+        oldest = as_utc(oldest)
     return Backlog(int(pending), oldest, int(dead_count or 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiohttp import web
 
@@ -35,9 +35,7 @@ def _since(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        if len(value) == 10:
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
-        return parse_rfc3339(value)
+        return parse_rfc3339(value, date_only=True)
     except ValueError:
         raise BadRequest("since must be a date (YYYY-MM-DD) or an RFC 3339 date-time") from None
 

@@ -11,7 +11,7 @@ looked into.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -24,6 +24,7 @@ from gateway.core.registry.model import (
     RepresentationRequest,
     Scope,
 )
+from gateway.core.timefmt import parse_rfc3339
 
 __all__ = ["application_as_dict", "application_from_dict", "read_application"]
 
@@ -138,17 +139,7 @@ def _text(parent: etree._Element, name: str) -> str:
 
 def _instant(parent: etree._Element, name: str) -> datetime | None:
     value = _optional_text(parent, name)
-    return _aware(datetime.fromisoformat(value)) if value is not None else None
-
-
-def _aware(moment: datetime) -> datetime:
-    """``moment`` in UTC; an xs:dateTime without a zone is taken as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # at the very ends of the calendar: kept with its own offset
-        return moment
+    return parse_rfc3339(value) if value is not None else None
 
 
 # --- JSON ------------------------------------------------------------------------------------------
@@ -216,7 +207,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _from_iso(value: object) -> datetime | None:
-    return _aware(datetime.fromisoformat(str(value))) if value is not None else None
+    return parse_rfc3339(str(value)) if value is not None else None
 
 
 def _optional_str(value: object) -> str | None:

@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
 from gateway.core.domain import SYSTEMS
@@ -26,6 +26,7 @@ from gateway.core.registry.model import (
     id_sisc_for,
 )
 from gateway.core.signature.identity import pesel_is_valid
+from gateway.core.timefmt import parse_rfc3339
 
 # --- the values ---------------------------------------------------------------------------------
 
@@ -226,10 +227,10 @@ def parse_instant(text: str) -> datetime:
     value = text.strip()
     try:
         if _DATE.fullmatch(value):
-            return datetime.combine(date.fromisoformat(value), time(), UTC)
+            return parse_rfc3339(value, date_only=True)
         normalised = value.upper().replace(" ", "T", 1)
         if _DATE_TIME.fullmatch(normalised):
-            return datetime.fromisoformat(normalised).astimezone(UTC)
+            return parse_rfc3339(normalised)
     except ValueError:
         raise _Invalid(f"{value!r} is not a valid date or time") from None
     raise _Invalid(

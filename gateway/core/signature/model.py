@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from cryptography import x509
 
+from gateway.core.timefmt import parse_rfc3339
+
 
 class SignerKind(StrEnum):
     SC = "sc"
@@ -41,7 +43,7 @@ class RevocationEvidence:
     def from_dict(cls, data: dict[str, object]) -> RevocationEvidence:
         def moment(key: str) -> datetime | None:
             value = data.get(key)
-            return datetime.fromisoformat(str(value)) if value else None
+            return parse_rfc3339(str(value)) if value else None
 
         checked_at = moment("checked_at")
         assert checked_at is not None

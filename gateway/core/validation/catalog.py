@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from gateway.core.errors import (
     SchemaVersionInactive,
     SystemLegacyChannel,
 )
+from gateway.core.timefmt import as_utc, parse_rfc3339
 from gateway.core.validation.xsd import XsdValidator, compile_xsd
 
 MANIFEST_NAME = "manifest.toml"
@@ -259,7 +260,4 @@ def _compile_paths(
 
 
 def _utc(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return as_utc(value) if isinstance(value, datetime) else parse_rfc3339(str(value))
