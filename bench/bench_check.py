@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway.channels.cli.main import parse_size
+from gateway.channels.cli.common import parse_size
 
 if TYPE_CHECKING:
     from gateway.adapters.revocation import RevocationStatuses
