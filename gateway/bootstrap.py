@@ -299,7 +299,7 @@ async def _assessment(
     revocation.start()
     stack.push_async_callback(revocation.stop)
     rights = RightsCheck(load_rights_table(settings.registry.rights_table), lookup)
-    return Assessment(checks, rights, executor, metrics, revocation)
+    return Assessment(checks, rights, executor, metrics, revocation, settings.server.check_bytes)
 
 
 async def _start_routing(

@@ -26,7 +26,6 @@ DEFAULT_CATALOG = packaged("sxml")
 DEFAULT_RIGHTS_TABLE = packaged("rights.toml")
 
 
-
 class ConfigError(Exception):
     pass
 
@@ -38,6 +37,10 @@ class ServerSettings:
     max_body_bytes: int = 15 * 1024 * 1024
     #: checks run in a thread pool so that large documents do not stall the event loop
     check_threads: int = 4
+    #: bytes of documents being checked at once, at most (a check holds about 6x its document's
+    #: size in trees and canonical forms); a document larger than this is checked alone.  Bounds
+    #: a worker's memory when large documents arrive together (bench/README.md)
+    check_bytes: int = 2 * 1024 * 1024
     #: a request's line and headers must be whole within this many seconds of the connection being
     #: opened (or of their first byte on a kept-alive connection); else 408 and the connection closes
     header_timeout_seconds: float = 10.0
@@ -83,6 +86,9 @@ class RelaySettings:
     #: messages published and not yet marked as such in the database, at most: what a database
     #: drop or a crash can publish twice
     max_in_flight: int = 200
+    #: bytes of message bodies claimed and not yet marked, at most (one message at least): what the
+    #: relay holds in memory, whatever the size of the messages
+    max_bytes_in_flight: int = 16 * 1024 * 1024
     #: failed publications of one row (refused, unroutable, no such exchange) before it is
     #: dead-lettered and its document becomes ``undeliverable``
     max_attempts: int = 10

@@ -174,6 +174,73 @@ async def test_two_relays_on_one_database_never_publish_a_row_twice(store) -> No
     assert sorted(ids) == sorted(reference for reference, _ in stored)
 
 
+# --- what a relay holds in memory is bounded in bytes -----------------------------------------------
+
+
+async def put_sized(store: DocumentStore, sender: Sender, sizes: list[int]) -> list[str]:
+    references = []
+    for size in sizes:
+        body = b"<x>" + b"a" * (size - 7) + b"</x>"
+        result = await store.store(
+            Submission(body, sender, datetime.now(UTC)), accepted(f"M{uuid.uuid4().hex[:12]}")
+        )
+        references.append(result.receipt.reference)
+    return references
+
+
+async def test_a_claim_takes_as_many_rows_as_fit_in_its_bytes(store) -> None:
+    documents, sender, sessions = store
+    await drain_all(OutboxRelay(sessions, MemoryPublisher(), RelaySettings(), 0.1))
+    references = await put_sized(documents, sender, [1000, 1000, 3000])
+    outbox, now, lease = OutboxStore(sessions), datetime.now(UTC), timedelta(seconds=30)
+
+    two = await outbox.claim("a", 10, now, lease, max_bytes=2500)
+    assert [row.reference for row in two.rows] == references[:2]
+    assert two.left == 3000  # the next due row, left out for lack of room
+    assert all(len(row.body) == 1000 for row in two.rows)
+    # a row larger than the room: left, unless the claim must take one
+    assert (await outbox.claim("b", 10, now, lease, max_bytes=100, at_least_one=False)).rows == []
+    alone = await outbox.claim("b", 10, now, lease, max_bytes=100)
+    assert [row.reference for row in alone.rows] == references[2:] and alone.left is None
+    await outbox.release("a")
+    await outbox.release("b")
+
+
+async def test_a_running_relay_never_holds_more_bytes_than_its_budget(store) -> None:
+    documents, sender, sessions = store
+    publisher = MemoryPublisher()
+    await drain_all(OutboxRelay(sessions, publisher, RelaySettings(), 0.1))
+    publisher.published.clear()
+    references = await put_sized(documents, sender, [4000] * 12 + [9000] + [4000] * 3)
+    holding, most = 0, 0
+
+    async def slow_publish(**kwargs: Any) -> None:
+        nonlocal holding, most
+        holding += len(kwargs["body"])
+        most = max(most, holding)
+        await asyncio.sleep(0.01)  # confirms take a while: rows pile up in flight
+        await MemoryPublisher.publish(publisher, **kwargs)
+        holding -= len(kwargs["body"])
+
+    publisher.publish = slow_publish  # type: ignore[method-assign]
+    settings = RelaySettings(max_bytes_in_flight=10_000, poll_seconds=0.05)
+    relay = OutboxRelay(sessions, publisher, settings, 0.1)
+    running = asyncio.create_task(relay.run())
+    try:
+        await wait_until(lambda: _published_all(publisher, references), timeout=20)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert sorted(p.message_id for p in publisher.published) == sorted(references)
+    # the 9000-byte row goes alone: within the budget whatever the rows' sizes
+    assert 8000 <= most <= 10_000
+
+
+async def _published_all(publisher: MemoryPublisher, references: list[str]) -> bool:
+    return {p.message_id for p in publisher.published} >= set(references)
+
+
 # --- one row cannot jam the others (issue 16.4) ------------------------------------------------------
 
 

@@ -80,6 +80,7 @@ class OutboxRelay:
         self._wake = doorbell or asyncio.Event()
         # the pipeline (run): rows claimed and not yet marked, their publications, their outcomes
         self._in_flight = 0
+        self._in_flight_bytes = 0
         self._room = asyncio.Event()
         self._publishing: set[asyncio.Task[None]] = set()
         self._outcomes: asyncio.Queue[Delivery] = asyncio.Queue()
@@ -101,7 +102,14 @@ class OutboxRelay:
         """Claim one batch, publish it (pipelined), mark it; returns how many were published.
         ``BrokerUnavailable`` when the broker failed every one of them."""
         await self._broker.ensure_connected()  # fail before claiming rows when the broker is away
-        rows = await self._store.claim(self.owner, self._settings.batch_size, self._clock(), self._lease)
+        claimed = await self._store.claim(
+            self.owner,
+            self._settings.batch_size,
+            self._clock(),
+            self._lease,
+            max_bytes=self._settings.max_bytes_in_flight,
+        )
+        rows = claimed.rows
         if not rows:
             return 0
         deliveries = await asyncio.gather(*(self._deliver(row) for row in rows))
@@ -137,23 +145,40 @@ class OutboxRelay:
     async def _publish_due(self) -> None:
         """Claim and start publishing due rows until none is due; returns with rows still in flight."""
         limit = max(1, self._settings.max_in_flight)
+        byte_limit = max(1, self._settings.max_bytes_in_flight)
+        needed = 1  # bytes of room the next due row needs, when known
         while True:
             if self._broker_trouble.is_set():
                 self._broker_trouble.clear()
                 raise BrokerUnavailable("messages in flight failed")
-            while self._in_flight >= limit:
+            while self._in_flight >= limit or (
+                self._in_flight and self._in_flight_bytes + needed > byte_limit
+            ):
                 self._room.clear()
                 await self._room.wait()
             await self._marks_written.wait()
             await self._broker.ensure_connected()
             wanted = min(self._settings.batch_size, limit - self._in_flight)
             self._wake.clear()  # what is committed from now on rings again
-            rows = await self._store.claim(self.owner, wanted, self._clock(), self._lease)
+            claimed = await self._store.claim(
+                self.owner,
+                wanted,
+                self._clock(),
+                self._lease,
+                max_bytes=byte_limit - self._in_flight_bytes,
+                at_least_one=not self._in_flight,  # one larger than the budget goes alone
+            )
+            rows = claimed.rows
             for row in rows:
                 self._in_flight += 1
+                self._in_flight_bytes += len(row.body)
                 task = asyncio.create_task(self._publish(row))
                 self._publishing.add(task)
                 task.add_done_callback(self._publishing.discard)
+            if claimed.left is not None:
+                needed = claimed.left  # more are due: wait for room for the next one
+                continue
+            needed = 1
             if len(rows) < wanted:
                 return
 
@@ -185,6 +210,7 @@ class OutboxRelay:
             await self._mark_until_written(batch)
             self._marking = []
             self._in_flight -= len(batch)
+            self._in_flight_bytes -= sum(len(d.row.body) for d in batch)
             self._room.set()
             if any(d.error is not None and not isinstance(d.error, PublishRefused) for d in batch):
                 self._broker_trouble.set()

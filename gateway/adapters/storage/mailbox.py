@@ -49,6 +49,7 @@ class MailboxQuery:
     limit: int = 50
     narrowed: ResponseFilter = field(default_factory=ResponseFilter)
 
+
 #: the ``acting_role`` of a document that names its Podmiot as the representative
 REPRESENTATIVE = "representative"
 

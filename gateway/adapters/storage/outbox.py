@@ -57,6 +57,13 @@ class OutboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Claimed:
+    rows: list[OutboxRow]
+    #: the size of the first due row left out for lack of room in ``max_bytes`` (None: none was)
+    left: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Failure:
     row: OutboxRow
     error: str
@@ -121,17 +128,29 @@ class OutboxStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def claim(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[OutboxRow]:
-        """Up to ``limit`` due rows, oldest first, claimed for ``owner`` until ``now + lease``."""
+    async def claim(
+        self,
+        owner: str,
+        limit: int,
+        now: datetime,
+        lease: timedelta,
+        max_bytes: int | None = None,
+        at_least_one: bool = True,
+    ) -> Claimed:
+        """Up to ``limit`` due rows, oldest first, claimed for ``owner`` until ``now + lease``; with
+        ``max_bytes``, only as many as keep their bodies together within it (the first one whatever
+        its size when ``at_least_one``), so that what a relay holds in memory does not grow with
+        the size of the messages."""
         due = and_(
             _pending(),
             or_(OutboxEntry.next_attempt_at.is_(None), OutboxEntry.next_attempt_at <= now),
             or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
         )
         async with self._sessions() as session, session.begin():
+            # the sizes first (PostgreSQL reads a stored value's length without fetching it)
             found = (
                 await session.execute(
-                    select(OutboxEntry, Payload.body)
+                    select(OutboxEntry, func.length(Payload.body))
                     .join(Payload, Payload.reference == OutboxEntry.reference)
                     .where(due)
                     .order_by(OutboxEntry.id)
@@ -139,16 +158,31 @@ class OutboxStore:
                     .with_for_update(skip_locked=True, of=OutboxEntry)
                 )
             ).all()
-            if not found:
-                return []
-            ids = [entry.id for entry, _ in found]
+            chosen: list[OutboxEntry] = []
+            total = 0
+            left: int | None = None
+            for entry, size in found:
+                size = int(size or 0)
+                alone = at_least_one and not chosen
+                if max_bytes is not None and total + size > max_bytes and not alone:
+                    left = size
+                    break
+                chosen.append(entry)
+                total += size
+            if not chosen:
+                return Claimed([], left)
+            references = [entry.reference for entry in chosen]
+            selected = await session.execute(
+                select(Payload.reference, Payload.body).where(Payload.reference.in_(references))
+            )
+            bodies = {reference: body for reference, body in selected}
             await session.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.id.in_(ids))
+                .where(OutboxEntry.id.in_([entry.id for entry in chosen]))
                 .values(claimed_by=owner, claimed_until=now + lease)
                 .execution_options(synchronize_session=False)
             )
-            return [
+            rows = [
                 OutboxRow(
                     entry.id,
                     entry.reference,
@@ -157,10 +191,11 @@ class OutboxStore:
                     dict(entry.headers),
                     entry.created_at,
                     entry.attempts,
-                    body,
+                    bodies[entry.reference],
                 )
-                for entry, body in found
+                for entry in chosen
             ]
+            return Claimed(rows, left)
 
     async def mark(
         self,
