@@ -31,7 +31,13 @@ from gateway.adapters.push_client import PushClient
 from gateway.adapters.receipt_signer import DEMO_CERTIFICATE, load_receipt_signer
 from gateway.adapters.revocation import RevocationStatuses
 from gateway.adapters.storage.access import ReadRules
-from gateway.adapters.storage.database import create_engine, is_sqlite, session_factory
+from gateway.adapters.storage.database import (
+    connection_limit,
+    connections_per_process,
+    create_engine,
+    is_sqlite,
+    session_factory,
+)
 from gateway.adapters.storage.documents import DocumentStore
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
@@ -372,6 +378,21 @@ SETUP_ERRORS: tuple[type[Exception], ...] = (SignatureSetupError,)
 def upgrade_database(settings: DatabaseSettings) -> None:
     """Applies the schema migrations."""
     upgrade(settings.url)
+
+
+def connection_shortfall(settings: Settings, workers: int) -> str | None:
+    """Why ``workers`` processes could run the database out of connections under load (each may
+    open :func:`connections_per_process`), or None when the server takes them all (and on SQLite)."""
+    database = settings.database
+    limit = asyncio.run(connection_limit(database.url, database.connect_timeout_seconds))
+    needed = workers * connections_per_process(database)
+    if limit is None or needed <= limit:
+        return None
+    return (
+        f"{workers} workers may open {needed} database connections ({connections_per_process(database)} "
+        f"each: 2 x database.pool_size + 1), but the server takes {limit}: lower database.pool_size "
+        "or the workers, or raise the server's max_connections"
+    )
 
 
 def relays_outbox(settings: Settings, worker: int) -> bool:

@@ -1,6 +1,14 @@
-"""Prometheus metrics, one registry per application (tests run several in one process)."""
+"""Prometheus metrics, one registry per application (tests run several in one process).
+
+Each worker of ``gateway serve --workers N`` counts for itself and answers ``/metrics`` with its
+own figures; which worker answers a scrape is the kernel's choice.  ``gateway_process`` names the
+process that answered (its ``pid``), so that counters from different workers are not mistaken for
+one series that went backwards: sum them by ``pid``.
+"""
 
 from __future__ import annotations
+
+import os
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -74,6 +82,14 @@ class Metrics:
         self.broker_connected = Gauge(
             "gateway_broker_connected", "1 when the relay holds a broker connection", registry=self.registry
         )
+
+        self.process = Gauge(
+            "gateway_process",
+            "1, labelled with the process id of the worker that answered this scrape",
+            ["pid"],
+            registry=self.registry,
+        )
+        self.process.labels(str(os.getpid())).set(1)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

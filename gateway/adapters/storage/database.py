@@ -106,6 +106,26 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def connection_limit(url: str, timeout: float) -> int | None:
+    """How many client connections the PostgreSQL server takes (``max_connections`` less the ones
+    kept for superusers); None for SQLite, which has no such limit."""
+    if is_sqlite(url):
+        return None
+    connection = await asyncpg.connect(asyncpg_dsn(url), timeout=timeout)
+    try:
+        total = int(await connection.fetchval("SHOW max_connections"))
+        reserved = int(await connection.fetchval("SHOW superuser_reserved_connections"))
+    finally:
+        await connection.close()
+    return total - reserved
+
+
+def connections_per_process(settings: DatabaseSettings) -> int:
+    """The most connections one gateway process opens: its pool (``pool_size`` plus as many
+    overflow connections, see :func:`create_engine`) and the one that listens for NOTIFY."""
+    return 2 * settings.pool_size + 1
+
+
 async def ping(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Returns when the database answers; raises what the driver raises when it does not."""
     async with sessions() as session:

@@ -161,6 +161,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers <= 1:
         _serve_worker(settings, 0)
         return 0
+    from gateway.bootstrap import connection_shortfall
+
+    shortfall = connection_shortfall(settings, args.workers)
+    if shortfall is not None:
+        raise ConfigError(shortfall)
     if settings.database.migrate_on_start:
         from gateway.bootstrap import upgrade_database
 
