@@ -32,7 +32,9 @@ from gateway.adapters.receipt_signer import DEMO_CERTIFICATE, load_receipt_signe
 from gateway.adapters.revocation import RevocationStatuses
 from gateway.adapters.storage.access import ReadRules
 from gateway.adapters.storage.database import create_engine, is_sqlite, session_factory
-from gateway.adapters.storage.documents import DocumentStore
+from gateway.adapters.storage.document_writes import DocumentWriter
+from gateway.adapters.storage.documents import DocumentBatches, DocumentStore
+from gateway.adapters.storage.group_commit import GroupCommit, hold_for_tests_from
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
 from gateway.adapters.storage.outbox import OutboxStore
@@ -184,7 +186,7 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         broker = None
         if run_relay:
             broker = await _start_routing(stack, settings, sessions, metrics, signal.doorbell)
-        store = DocumentStore(sessions)
+        store = DocumentStore(sessions, _group_commit(stack, settings.database, sessions))
         read_rules = ReadRules(sessions)
         digest_box = load_digest_box(settings.seap)
         administration, accounts = _registry_services(sessions, lookup.forget, digest_box)
@@ -300,6 +302,22 @@ async def _assessment(
     stack.push_async_callback(revocation.stop)
     rights = RightsCheck(load_rights_table(settings.registry.rights_table), lookup)
     return Assessment(checks, rights, executor, metrics, revocation)
+
+
+def _group_commit(
+    stack: contextlib.AsyncExitStack, settings: DatabaseSettings, sessions: async_sessionmaker[AsyncSession]
+) -> DocumentBatches:
+    """The writer of submitted documents, several to a transaction; what has arrived is written
+    before the database is let go."""
+    writer = DocumentWriter(sessions, before_commit=hold_for_tests_from())
+    batches: DocumentBatches = GroupCommit(
+        writer.write,
+        max_rows=settings.group_commit_rows,
+        max_wait_seconds=settings.group_commit_wait_seconds,
+    )
+    batches.start()
+    stack.push_async_callback(batches.stop)
+    return batches
 
 
 async def _start_routing(

@@ -60,6 +60,11 @@ class DatabaseSettings:
     statement_timeout_seconds: float = 3.0
     #: waiting for a free connection of the pool
     pool_timeout_seconds: float = 2.0
+    #: group commit: concurrent submissions are written in one transaction of at most this many
+    #: documents, gathered for at most ``group_commit_wait_seconds`` after the first one arrived
+    #: (1: a transaction per document)
+    group_commit_rows: int = 100
+    group_commit_wait_seconds: float = 0.002
 
 
 @dataclass(frozen=True, slots=True)
