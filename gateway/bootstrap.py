@@ -76,6 +76,7 @@ from gateway.services.registry.representations import RepresentationAdministrati
 from gateway.services.registry.webservice import WebServiceAdministration
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import SubmissionService
+from gateway.services.token_cache import TokenCache
 from gateway.services.webservice import WebServiceAuth
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,13 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         store = DocumentStore(sessions, _group_commit(stack, settings.database, sessions))
         read_rules = ReadRules(sessions)
         digest_box = load_digest_box(settings.seap)
-        administration, accounts = _registry_services(sessions, lookup.forget, digest_box)
+        tokens = TokenCache(settings.registry.token_cache_seconds, settings.registry.cache_size)
+
+        def registry_changed() -> None:
+            lookup.forget()
+            tokens.forget()
+
+        administration, accounts = _registry_services(sessions, registry_changed, digest_box, tokens)
         if run_relay and settings.seap.push_enabled:
             await _start_push(stack, settings, PushStore(sessions), read_rules)
         health = HealthService(sessions, signer, metrics, lambda: broker)
@@ -265,7 +272,10 @@ def registry_administration(
 
 
 def _registry_services(
-    sessions: async_sessionmaker[AsyncSession], on_change: Callable[[], None], digest_box: SecretBox | None
+    sessions: async_sessionmaker[AsyncSession],
+    on_change: Callable[[], None],
+    digest_box: SecretBox | None,
+    tokens: TokenCache | None = None,
 ) -> tuple[RegistryAdministration, AccountService]:
     """The registry's stores, one per aggregate, and the services that use them."""
     trail = AuditTrail(sessions, on_change)
@@ -288,7 +298,9 @@ def _registry_services(
             account_administration, WebServiceAccounts(sessions, digest_box), PushStore(sessions)
         ),
     )
-    return administration, AccountService(trail, accounts, persons, podmioty, representations, linking)
+    return administration, AccountService(
+        trail, accounts, persons, podmioty, representations, linking, tokens=tokens
+    )
 
 
 async def _assessment(

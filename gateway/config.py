@@ -153,6 +153,9 @@ class RegistrySettings:
     #: how often other processes' registry changes are looked for; 0 turns the rights cache off
     cache_seconds: float = 1.0
     cache_size: int = 10_000
+    #: an API token's account is remembered this long per process (a token revoked elsewhere keeps
+    #: working at most this long; at once in the process that revoked it); 0 turns it off
+    token_cache_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
