@@ -38,7 +38,9 @@ from gateway.adapters.storage.database import (
     is_sqlite,
     session_factory,
 )
-from gateway.adapters.storage.documents import DocumentStore
+from gateway.adapters.storage.document_writes import DocumentWriter
+from gateway.adapters.storage.documents import DocumentBatches, DocumentStore
+from gateway.adapters.storage.group_commit import GroupCommit, hold_for_tests_from
 from gateway.adapters.storage.mailbox import Mailbox
 from gateway.adapters.storage.migrations import upgrade
 from gateway.adapters.storage.outbox import OutboxStore
@@ -80,6 +82,7 @@ from gateway.services.registry.representations import RepresentationAdministrati
 from gateway.services.registry.webservice import WebServiceAdministration
 from gateway.services.rights import RightsCheck
 from gateway.services.submission import SubmissionService
+from gateway.services.token_cache import TokenCache
 from gateway.services.webservice import WebServiceAuth
 
 log = logging.getLogger(__name__)
@@ -190,10 +193,16 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         broker = None
         if run_relay:
             broker = await _start_routing(stack, settings, sessions, metrics, signal.doorbell)
-        store = DocumentStore(sessions)
+        store = DocumentStore(sessions, _group_commit(stack, settings.database, sessions))
         read_rules = ReadRules(sessions)
         digest_box = load_digest_box(settings.seap)
-        administration, accounts = _registry_services(sessions, lookup.forget, digest_box)
+        tokens = TokenCache(settings.registry.token_cache_seconds, settings.registry.cache_size)
+
+        def registry_changed() -> None:
+            lookup.forget()
+            tokens.forget()
+
+        administration, accounts = _registry_services(sessions, registry_changed, digest_box, tokens)
         if run_relay and settings.seap.push_enabled:
             await _start_push(stack, settings, PushStore(sessions), read_rules)
         health = HealthService(sessions, signer, metrics, lambda: broker)
@@ -269,7 +278,10 @@ def registry_administration(
 
 
 def _registry_services(
-    sessions: async_sessionmaker[AsyncSession], on_change: Callable[[], None], digest_box: SecretBox | None
+    sessions: async_sessionmaker[AsyncSession],
+    on_change: Callable[[], None],
+    digest_box: SecretBox | None,
+    tokens: TokenCache | None = None,
 ) -> tuple[RegistryAdministration, AccountService]:
     """The registry's stores, one per aggregate, and the services that use them."""
     trail = AuditTrail(sessions, on_change)
@@ -292,7 +304,9 @@ def _registry_services(
             account_administration, WebServiceAccounts(sessions, digest_box), PushStore(sessions)
         ),
     )
-    return administration, AccountService(trail, accounts, persons, podmioty, representations, linking)
+    return administration, AccountService(
+        trail, accounts, persons, podmioty, representations, linking, tokens=tokens
+    )
 
 
 async def _assessment(
@@ -306,6 +320,22 @@ async def _assessment(
     stack.push_async_callback(revocation.stop)
     rights = RightsCheck(load_rights_table(settings.registry.rights_table), lookup)
     return Assessment(checks, rights, executor, metrics, revocation, settings.server.check_bytes)
+
+
+def _group_commit(
+    stack: contextlib.AsyncExitStack, settings: DatabaseSettings, sessions: async_sessionmaker[AsyncSession]
+) -> DocumentBatches:
+    """The writer of submitted documents, several to a transaction; what has arrived is written
+    before the database is let go."""
+    writer = DocumentWriter(sessions, before_commit=hold_for_tests_from())
+    batches: DocumentBatches = GroupCommit(
+        writer.write,
+        max_rows=settings.group_commit_rows,
+        max_wait_seconds=settings.group_commit_wait_seconds,
+    )
+    batches.start()
+    stack.push_async_callback(batches.stop)
+    return batches
 
 
 async def _start_routing(

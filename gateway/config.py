@@ -63,6 +63,11 @@ class DatabaseSettings:
     statement_timeout_seconds: float = 3.0
     #: waiting for a free connection of the pool
     pool_timeout_seconds: float = 2.0
+    #: group commit: concurrent submissions are written in one transaction of at most this many
+    #: documents, gathered for at most ``group_commit_wait_seconds`` after the first one arrived
+    #: (1: a transaction per document)
+    group_commit_rows: int = 100
+    group_commit_wait_seconds: float = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +159,9 @@ class RegistrySettings:
     #: how often other processes' registry changes are looked for; 0 turns the rights cache off
     cache_seconds: float = 1.0
     cache_size: int = 10_000
+    #: an API token's account is remembered this long per process (a token revoked elsewhere keeps
+    #: working at most this long; at once in the process that revoked it); 0 turns it off
+    token_cache_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from gateway.core.errors import RegistryError, RegistryNotFound, Unauthenticated
 from gateway.core.passwords import hash_secret, verify_secret
 from gateway.core.registry.model import PersonStatus
 from gateway.core.registry.views import AccountView, Me
+from gateway.services.token_cache import TokenCache
 
 
 def _now() -> datetime:
@@ -66,7 +67,9 @@ class AccountService:
         representations: RepresentationStore,
         linking: AccountLinking,
         clock: Callable[[], datetime] = _now,
+        tokens: TokenCache | None = None,
     ) -> None:
+        """``tokens``: token -> account answers remembered for a while (none: asked every time)."""
         self._trail = trail
         self._accounts = accounts
         self._persons = persons
@@ -74,6 +77,7 @@ class AccountService:
         self._representations = representations
         self._linking = linking
         self._clock = clock
+        self._tokens = tokens or TokenCache(0)
 
     async def authenticate_token(self, token: str | None) -> Sender:
         """The account of an API token (``gateway registry token``); ``UNAUTHENTICATED`` if none."""
@@ -81,7 +85,7 @@ class AccountService:
             raise Unauthenticated(
                 "send Authorization: Bearer <token> (tokens come from `gateway registry token`)"
             )
-        return await self._accounts.authenticate(token.strip())
+        return await self._tokens.sender(token.strip(), self._accounts.authenticate)
 
     async def authenticate_password(self, login: str, password: str) -> Sender:
         """The active account whose scrypt password hash ``password`` matches (``gateway registry

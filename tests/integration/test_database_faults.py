@@ -36,6 +36,18 @@ class Proxied:
 
 @pytest.fixture
 async def proxied(postgresql_url: str) -> AsyncIterator[Proxied]:
+    async for proxied in _proxied(postgresql_url):
+        yield proxied
+
+
+@pytest.fixture
+async def proxied_batching(postgresql_url: str) -> AsyncIterator[Proxied]:
+    """Documents arriving within half a second of each other are committed together."""
+    async for proxied in _proxied(postgresql_url, group_commit_wait_seconds=0.5):
+        yield proxied
+
+
+async def _proxied(postgresql_url: str, **database: object) -> AsyncIterator[Proxied]:
     proxy = TcpProxy("127.0.0.1", 5432)
     await proxy.start()
     url = postgresql_url.replace("127.0.0.1:5432", proxy.url_host)
@@ -45,6 +57,7 @@ async def proxied(postgresql_url: str) -> AsyncIterator[Proxied]:
             "connect_timeout_seconds": CONNECT,
             "statement_timeout_seconds": STATEMENT,
             "pool_timeout_seconds": POOL,
+            **database,
         }
     )
     try:
@@ -149,3 +162,20 @@ async def test_connection_lost_after_the_commit_is_outcome_unknown_and_a_resend_
     status, receipt, _ = await proxied.gateway.post(body, proxied.token)
     assert status == 200, receipt  # the same bytes again: the original receipt
     assert receipt["reference"] == stored
+
+
+async def test_every_document_of_a_batch_whose_commit_answer_was_lost_is_outcome_unknown(
+    proxied_batching: Proxied,
+) -> None:
+    gateway, token = proxied_batching.gateway, proxied_batching.token
+    params = [unique_params() for _ in range(3)]
+    bodies = [signed_build("CC015C", p) for p in params]
+    # the COMMIT of the transaction carrying the first reaches the server; its answer is lost
+    broken = proxied_batching.proxy.break_on(b"COMMIT", after=params[0].message_id.encode(), deliver=True)
+    answers = await asyncio.gather(*(gateway.post(body, token) for body in bodies))
+    assert broken.done()
+    assert [(status, problem["code"]) for status, problem, _ in answers] == [(503, "OUTCOME_UNKNOWN")] * 3
+    for p, body in zip(params, bodies, strict=True):
+        [stored] = await stored_with(proxied_batching.direct_url, p.message_id)  # all were committed
+        status, receipt, _ = await gateway.post(body, token)
+        assert (status, receipt["reference"]) == (200, stored)

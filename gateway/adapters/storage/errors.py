@@ -61,8 +61,19 @@ def commit_outcome_unknown(exc: BaseException, *, remote: bool) -> bool:
     if not remote or not database_away(exc):
         return False
     # an error the server answered with (it has a SQLSTATE) means the transaction was rolled back
-    answered = isinstance(exc, DBAPIError) and bool(_sqlstate(exc)) and not exc.connection_invalidated
-    return not answered
+    return not answered_by_server(exc)
+
+
+def answered_by_server(exc: BaseException) -> bool:
+    """Whether ``exc`` is the server's answer to a statement (it has a SQLSTATE) over a connection
+    that is still in use, as opposed to a connection that failed or timed out."""
+    return isinstance(exc, DBAPIError) and bool(_sqlstate(exc)) and not exc.connection_invalidated
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` left the transaction it happened in unusable: the database is away and did
+    not answer (a statement that the server refused leaves a savepoint to roll back to)."""
+    return database_away(exc) and not answered_by_server(exc)
 
 
 async def commit(session: AsyncSession) -> None:
