@@ -334,6 +334,7 @@ async def _start_routing(
         on_dead_lettered=metrics.dead_lettered.inc,
         broker_state=broker_dependency("outbox relay", settings.amqp.url),
         database_state=database_dependency("outbox relay", settings.database.url),
+        marking_state=database_dependency("outbox marker", settings.database.url),
     )
     consumer = ResponseConsumer(
         sessions,
@@ -384,6 +385,7 @@ async def _background(coroutine: Coroutine[Any, Any, None], name: str) -> AsyncI
 
 
 # --- for the commands: what ``gateway ...`` needs of the adapters, so that the channels import none
+
 
 class DatabaseUnusable(Exception):
     """The configured database cannot be reached or used at start-up: told in one line."""

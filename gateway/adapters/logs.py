@@ -97,7 +97,7 @@ class Dependency:
 
     ``failed`` after each failed attempt, ``succeeded`` after each good one: the first failure is a
     WARNING naming what was tried (``target``, passwords hidden), the setting that names it and
-    why; later ones with the same reason are DEBUG; the first success after them is an INFO."""
+    why; later ones are DEBUG, whatever their reason; the first success after them is an INFO."""
 
     def __init__(
         self,
@@ -126,11 +126,11 @@ class Dependency:
     def failed(self, exc: BaseException, retry_seconds: float) -> None:
         reason = self._explain(exc)
         fields = {"component": self._component, "dependency": self._what, "reason": reason}
-        if reason == self._reason:
+        if self._reason is not None:
+            # still away (perhaps failing another way as connections come and go): not again
             self._log.debug("%s: %s still unavailable: %s", self._component, self._what, reason)
             return
-        if self._reason is None:
-            self._since = self._clock()
+        self._since = self._clock()
         self._reason = reason
         self._log.warning(
             "%s: %s at %s (%s) unavailable: %s; trying again every %g s",

@@ -68,11 +68,14 @@ class OutboxRelay:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         broker_state: Dependency | None = None,
         database_state: Dependency | None = None,
+        marking_state: Dependency | None = None,
     ) -> None:
         self._store = OutboxStore(sessions)
         #: the broker and the database going and coming back, told once each (not every retry)
         self._broker_state = broker_state or broker_dependency("outbox relay", "amqp")
         self._database_state = database_state or database_dependency("outbox relay", "database")
+        #: confirmed rows that cannot be marked published wait in memory until the database is back
+        self._marking_state = marking_state or database_dependency("outbox marker", "database")
         self._broker = broker
         self._settings = settings
         self._policy = RetryPolicy.of(settings)
@@ -211,7 +214,7 @@ class OutboxRelay:
             except Exception as exc:
                 self._marks_written.clear()
                 if database_away(exc):
-                    self._database_state.failed(exc, self._reconnect_seconds)
+                    self._marking_state.failed(exc, self._reconnect_seconds)
                 else:
                     log.warning(
                         "cannot mark %d outbox rows (%s: %s); trying again",
@@ -221,6 +224,7 @@ class OutboxRelay:
                     )
                 await asyncio.sleep(self._reconnect_seconds)
                 continue
+            self._marking_state.succeeded()
             self._marks_written.set()
             return
 
