@@ -227,3 +227,24 @@ def broker_dependency(component: str, url: str) -> Dependency:
         "[amqp] url, GATEWAY_AMQP_URL",
         explain_broker_error,
     )
+
+
+class Repeats:
+    """An unexpected failure of a loop that retries, told once with its traceback; the same failure
+    again (same kind, same first line) only at DEBUG until a pass succeeds."""
+
+    def __init__(self, logger: logging.Logger, what: str) -> None:
+        self._log = logger
+        self._what = what
+        self._last: tuple[str, str] | None = None
+
+    def failed(self, exc: BaseException) -> None:
+        key = (type(exc).__name__, str(exc).strip().split("\n", 1)[0])
+        if key == self._last:
+            self._log.debug("%s failed again: %s: %s", self._what, *key)
+            return
+        self._last = key
+        self._log.error("%s failed (told once until it succeeds)", self._what, exc_info=exc)
+
+    def succeeded(self) -> None:
+        self._last = None

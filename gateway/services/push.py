@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from gateway.adapters.logs import Dependency, database_dependency
+from gateway.adapters.logs import Dependency, Repeats, database_dependency
 from gateway.adapters.push_client import PushClient, PushUnreachable
 from gateway.adapters.storage.access import ReadRules
 from gateway.adapters.storage.errors import database_away
@@ -59,6 +59,7 @@ class PushDeliveries:
         self._store = store
         #: the database going and coming back, told once each (not at every pass)
         self._database_state = database_state or database_dependency("push delivery", "database")
+        self._unexpected = Repeats(log, "push delivery pass")
         self._read_rules = read_rules
         self._client = client
         self._settings = settings
@@ -77,9 +78,10 @@ class PushDeliveries:
                     if database_away(exc):
                         self._database_state.failed(exc, self._settings.push_poll_seconds)
                     else:
-                        log.exception("push delivery pass failed")
+                        self._unexpected.failed(exc)
                 else:
                     self._database_state.succeeded()
+                    self._unexpected.succeeded()
                 await asyncio.sleep(self._settings.push_poll_seconds)
         finally:
             await self._client.close()

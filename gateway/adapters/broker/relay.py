@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.broker.broker import BrokerUnavailable, Publisher, PublishRefused
-from gateway.adapters.logs import Dependency, broker_dependency, database_dependency
+from gateway.adapters.logs import Dependency, Repeats, broker_dependency, database_dependency
 from gateway.adapters.storage.errors import database_away
 from gateway.adapters.storage.outbox import Failure, Marked, OutboxRow, OutboxStore, RetryPolicy
 from gateway.config import RelaySettings
@@ -74,6 +74,7 @@ class OutboxRelay:
         #: the broker and the database going and coming back, told once each (not every retry)
         self._broker_state = broker_state or broker_dependency("outbox relay", "amqp")
         self._database_state = database_state or database_dependency("outbox relay", "database")
+        self._unexpected = Repeats(log, "outbox relay pass")
         #: confirmed rows that cannot be marked published wait in memory until the database is back
         self._marking_state = marking_state or database_dependency("outbox marker", "database")
         self._broker = broker
@@ -139,11 +140,12 @@ class OutboxRelay:
                     if database_away(exc):
                         self._database_state.failed(exc, self._reconnect_seconds)
                     else:
-                        log.warning("outbox relay pass failed: %s: %s", type(exc).__name__, exc)
+                        self._unexpected.failed(exc)
                     await asyncio.sleep(self._reconnect_seconds)
                     continue
                 self._broker_state.succeeded()
                 self._database_state.succeeded()
+                self._unexpected.succeeded()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
                 self._wake.clear()
