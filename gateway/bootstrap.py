@@ -26,6 +26,13 @@ from gateway.adapters.broker.broker import Broker
 from gateway.adapters.broker.relay import OutboxRelay
 from gateway.adapters.broker.responses import ResponseConsumer
 from gateway.adapters.broker.topology import QUEUES
+from gateway.adapters.logs import (
+    broker_dependency,
+    configure_logging,
+    database_dependency,
+    explain_database_error,
+    hide_password,
+)
 from gateway.adapters.metrics import Metrics
 from gateway.adapters.push_client import PushClient
 from gateway.adapters.receipt_signer import DEMO_CERTIFICATE, load_receipt_signer
@@ -55,7 +62,7 @@ from gateway.adapters.storage.registry.representations import RepresentationStor
 from gateway.adapters.storage.registry_lookup import RegistryLookup
 from gateway.adapters.storage.webservice import NonceStore, WebServiceAccounts, load_digest_box
 from gateway.adapters.trust_setup import SignatureSetupError, build_revocation, build_signature_stage
-from gateway.config import DatabaseSettings, ReceiptSettings, Settings, SignatureSettings
+from gateway.config import DatabaseSettings, LogSettings, ReceiptSettings, Settings, SignatureSettings
 from gateway.core.domain import INBOUND_EXCHANGE, REGISTRY_SYSTEM, SYSTEMS, inbound_queue
 from gateway.core.pipeline import CONTENT_READERS, Checks
 from gateway.core.registry.rights import load_rights_table
@@ -171,7 +178,7 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
     metrics = Metrics()
     async with contextlib.AsyncExitStack() as stack:
         if settings.database.migrate_on_start:
-            await asyncio.to_thread(upgrade, settings.database.url)
+            await asyncio.to_thread(upgrade_database, settings.database)
         engine = create_engine(settings.database)
         stack.push_async_callback(engine.dispose)
         sessions = session_factory(engine)
@@ -180,7 +187,10 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         stack.push_async_callback(signal.close)
         await stack.enter_async_context(_background(signal.listen(), "outbox notifications"))
         lookup = RegistryLookup(
-            sessions, cache_seconds=settings.registry.cache_seconds, cache_size=settings.registry.cache_size
+            sessions,
+            cache_seconds=settings.registry.cache_seconds,
+            cache_size=settings.registry.cache_size,
+            database_url=settings.database.url,
         )
         await stack.enter_async_context(_background(lookup.watch(), "registry generation watcher"))
         assessment = await _assessment(stack, settings, lookup, metrics)
@@ -236,7 +246,7 @@ async def assessing(settings: Settings) -> AsyncIterator[Assessment]:
     a running gateway: for ``gateway check``."""
     async with contextlib.AsyncExitStack() as stack:
         if settings.database.migrate_on_start:
-            await asyncio.to_thread(upgrade, settings.database.url)
+            await asyncio.to_thread(upgrade_database, settings.database)
         engine = create_engine(settings.database)
         stack.push_async_callback(engine.dispose)
         lookup = RegistryLookup(session_factory(engine), cache_seconds=0)
@@ -250,7 +260,7 @@ async def administering(settings: Settings) -> AsyncIterator[RegistryAdministrat
     next look at the registry's generation."""
     async with contextlib.AsyncExitStack() as stack:
         if settings.database.migrate_on_start:
-            await asyncio.to_thread(upgrade, settings.database.url)
+            await asyncio.to_thread(upgrade_database, settings.database)
         engine = create_engine(settings.database)
         stack.push_async_callback(engine.dispose)
         yield registry_administration(session_factory(engine), digest_box=load_digest_box(settings.seap))
@@ -358,9 +368,15 @@ async def _start_routing(
         doorbell=doorbell,
         on_published=metrics.published.inc,
         on_dead_lettered=metrics.dead_lettered.inc,
+        broker_state=broker_dependency("outbox relay", settings.amqp.url),
+        database_state=database_dependency("outbox relay", settings.database.url),
+        marking_state=database_dependency("outbox marker", settings.database.url),
     )
     consumer = ResponseConsumer(
-        sessions, settings.amqp, on_stored=lambda outcome: metrics.responses.labels(outcome).inc()
+        sessions,
+        settings.amqp,
+        on_stored=lambda outcome: metrics.responses.labels(outcome).inc(),
+        database_url=settings.database.url,
     )
     await stack.enter_async_context(_background(relay.run(), "outbox relay"))
     await stack.enter_async_context(_background(consumer.run(), "responses consumer"))
@@ -372,7 +388,14 @@ async def _start_push(
 ) -> None:
     """Delivery to the accounts' own WS_PUSH endpoints (every process takes a share)."""
     client = PushClient(settings.seap.push_timeout_seconds)
-    deliveries = PushDeliveries(store, read_rules, client, settings.seap, settings.parsing)
+    deliveries = PushDeliveries(
+        store,
+        read_rules,
+        client,
+        settings.seap,
+        settings.parsing,
+        database_state=database_dependency("push delivery", settings.database.url),
+    )
     await stack.enter_async_context(_background(deliveries.run(), "push delivery"))
 
 
@@ -399,15 +422,36 @@ async def _background(coroutine: Coroutine[Any, Any, None], name: str) -> AsyncI
 
 # --- for the commands: what ``gateway ...`` needs of the adapters, so that the channels import none
 
+
+class DatabaseUnusable(Exception):
+    """The configured database cannot be reached or used at start-up: told in one line."""
+
+
 #: what the database adapter raises when a command cannot use the database (told as "database: ...")
 DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
 #: what building the signature stage raises for trust settings it cannot use
-SETUP_ERRORS: tuple[type[Exception], ...] = (SignatureSetupError,)
+SETUP_ERRORS: tuple[type[Exception], ...] = (SignatureSetupError, DatabaseUnusable)
+
+
+def database_problem(exc: BaseException, settings: DatabaseSettings) -> str:
+    """One line for a command that could not use the database: which one, the setting, why."""
+    return (
+        f"database {hide_password(settings.url)} ([database] url, GATEWAY_DATABASE_URL) cannot be used: "
+        f"{explain_database_error(exc)}"
+    )
+
+
+def configure_logs(settings: LogSettings, *, worker: int | None = None) -> None:
+    """The process's logging as ``[log]`` says (``worker``: the worker of ``serve --workers N``)."""
+    configure_logging(settings, worker=worker)
 
 
 def upgrade_database(settings: DatabaseSettings) -> None:
-    """Applies the schema migrations."""
-    upgrade(settings.url)
+    """Applies the schema migrations; :class:`DatabaseUnusable` when the database cannot be used."""
+    try:
+        upgrade(settings.url)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        raise DatabaseUnusable(database_problem(exc, settings)) from exc
 
 
 def connection_shortfall(settings: Settings, workers: int) -> str | None:

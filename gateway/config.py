@@ -7,9 +7,10 @@ environment variables ``GATEWAY_<SECTION>_<KEY>`` (e.g. ``GATEWAY_DATABASE_URL``
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -25,6 +26,12 @@ def packaged(*parts: str) -> Path:
 DEFAULT_CATALOG = packaged("sxml")
 DEFAULT_RIGHTS_TABLE = packaged("rights.toml")
 
+#: database URLs without a driver, and the asynchronous driver the gateway uses for each
+_ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 
 class ConfigError(Exception):
     pass
@@ -68,6 +75,12 @@ class DatabaseSettings:
     #: (1: a transaction per document)
     group_commit_rows: int = 100
     group_commit_wait_seconds: float = 0.002
+
+    def __post_init__(self) -> None:
+        # ``postgresql://...`` as every PostgreSQL tool writes it: the gateway's asynchronous driver
+        scheme, separator, rest = self.url.partition("://")
+        if separator and scheme.lower() in _ASYNC_DRIVERS:
+            object.__setattr__(self, "url", f"{_ASYNC_DRIVERS[scheme.lower()]}://{rest}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +233,28 @@ class ConsoleSettings:
     samples_dir: Path | None = None
 
 
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """What the gateway writes to stderr (docs/operations-logging.md)."""
+
+    #: ``text``: one line of ``key=value`` pairs per event; ``json``: one JSON object per line
+    format: str = "text"
+    #: DEBUG, INFO, WARNING or ERROR (``gateway serve --log-level`` overrides it)
+    level: str = "INFO"
+    #: one line per HTTP request (method, path, status, milliseconds, bytes)
+    access: bool = True
+
+    def __post_init__(self) -> None:
+        if self.format not in LOG_FORMATS:
+            raise ConfigError(f"log.format: {self.format!r} is not one of {', '.join(LOG_FORMATS)}")
+        if self.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ConfigError(f"log.level: {self.level!r} is not DEBUG, INFO, WARNING or ERROR")
+        object.__setattr__(self, "level", self.level.upper())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -233,6 +268,7 @@ class Settings:
     receipts: ReceiptSettings = field(default_factory=ReceiptSettings)
     seap: SeapSettings = field(default_factory=SeapSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    log: LogSettings = field(default_factory=LogSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some keys of some sections changed: ``settings.replace(database={"url": ...})``."""
@@ -254,11 +290,40 @@ _SECTIONS: dict[str, type[Any]] = {
     "receipts": ReceiptSettings,
     "seap": SeapSettings,
     "console": ConsoleSettings,
+    "log": LogSettings,
 }
+
+#: environment variables the gateway reads that are not ``GATEWAY_<SECTION>_<KEY>`` settings
+_OTHER_VARIABLES = frozenset({"GATEWAY_CONFIG"})
+
+
+def setting_variables() -> dict[str, str]:
+    """Every settings variable, ``GATEWAY_DATABASE_URL``, with the key it sets, ``database.url``."""
+    return {
+        f"GATEWAY_{section}_{key}".upper(): f"{section}.{key}"
+        for section, cls in _SECTIONS.items()
+        for key in get_type_hints(cls)
+    }
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """A misspelled variable is refused, as an unknown key of the file is, rather than ignored.
+
+    Refused: ``GATEWAY_<SECTION>_...`` of a known section that names no key of it, and any
+    ``GATEWAY_...`` that is one or two letters away from a setting's name (``GATEWAY_DATABSE_URL``).
+    Other ``GATEWAY_...`` names are left alone: tools and tests beside the gateway use some."""
+    known = setting_variables()
+    sections = tuple(f"GATEWAY_{section.upper()}_" for section in _SECTIONS)
+    for name in sorted(environ):
+        if not name.startswith("GATEWAY_") or name in known or name in _OTHER_VARIABLES:
+            continue
+        if name.startswith(sections) or difflib.get_close_matches(name, known, n=1, cutoff=0.85):
+            raise ConfigError(f"unknown environment variable {name}{_closest(name, known)}")
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
+    check_environment(environ)
     if path is None and environ.get("GATEWAY_CONFIG"):
         path = Path(environ["GATEWAY_CONFIG"])
     data: dict[str, dict[str, Any]] = {}
@@ -277,7 +342,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         hints = get_type_hints(cls)
         unknown = set(values) - set(hints)
         if unknown:
-            raise ConfigError(f"unknown keys in [{name}]: {', '.join(sorted(unknown))}")
+            named = ", ".join(f"{key}{_closest(key, hints)}" for key in sorted(unknown))
+            raise ConfigError(f"unknown keys in [{name}]: {named}")
         for key in hints:
             env_name = f"GATEWAY_{name}_{key}".upper()
             if env_name in environ:
@@ -286,6 +352,11 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             **{key: _coerce(hints[key], value, f"{name}.{key}", base_dir) for key, value in values.items()}
         )
     return Settings(**sections)
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    closest = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {closest[0]}?)" if closest else ""
 
 
 def _coerce(kind: Any, value: Any, name: str, base_dir: Path) -> Any:

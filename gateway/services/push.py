@@ -16,8 +16,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from gateway.adapters.logs import Dependency, Repeats, database_dependency
 from gateway.adapters.push_client import PushClient, PushUnreachable
 from gateway.adapters.storage.access import ReadRules
+from gateway.adapters.storage.errors import database_away
 from gateway.adapters.storage.push import AttemptResult, DueDelivery, PushStore
 from gateway.config import ParsingSettings, SeapSettings
 from gateway.core.seap.channel import (
@@ -52,8 +54,12 @@ class PushDeliveries:
         settings: SeapSettings,
         parsing: ParsingSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        database_state: Dependency | None = None,
     ) -> None:
         self._store = store
+        #: the database going and coming back, told once each (not at every pass)
+        self._database_state = database_state or database_dependency("push delivery", "database")
+        self._unexpected = Repeats(log, "push delivery pass")
         self._read_rules = read_rules
         self._client = client
         self._settings = settings
@@ -67,9 +73,15 @@ class PushDeliveries:
                     await self.plan()
                     while await self.deliver_due() == self._settings.push_batch_size:
                         pass
-                except Exception:
+                except Exception as exc:
                     # the database may be away; delivery must outlive that and go on afterwards
-                    log.exception("push delivery pass failed")
+                    if database_away(exc):
+                        self._database_state.failed(exc, self._settings.push_poll_seconds)
+                    else:
+                        self._unexpected.failed(exc)
+                else:
+                    self._database_state.succeeded()
+                    self._unexpected.succeeded()
                 await asyncio.sleep(self._settings.push_poll_seconds)
         finally:
             await self._client.close()

@@ -6,6 +6,8 @@ received before its row is committed.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -14,8 +16,12 @@ from enum import Enum
 from gateway.adapters.metrics import Metrics
 from gateway.adapters.storage.documents import DocumentStore, StoreOutcome
 from gateway.core.domain import Receipt, Sender, Submission, Verdict
+from gateway.core.errors import GatewayError
 from gateway.core.verdicts import Resend, in_conflict, resend_of
 from gateway.services.assessment import Assessment
+
+#: one line per document submitted, whatever the channel
+DOCUMENT_LOG = logging.getLogger("gateway.documents")
 
 
 class Outcome(Enum):
@@ -71,6 +77,18 @@ class SubmissionService:
     ) -> Submitted:
         """``addressed_to``: the systems the sender named (SEAP's ``targetSystems``); a document of
         another system is refused with ``TARGET_SYSTEM_MISMATCH`` (and stored, like any refusal)."""
+        started = time.perf_counter()
+        try:
+            submitted = await self._submit(sender, body, dry_run, addressed_to)
+        except GatewayError as error:  # the database away, a rate limit: told here, answered above
+            _log_document(None, None, "failed", error.code, started)
+            raise
+        _log_document(submitted.receipt, submitted.verdict, submitted.outcome.value, None, started)
+        return submitted
+
+    async def _submit(
+        self, sender: Sender, body: bytes, dry_run: bool, addressed_to: Collection[str]
+    ) -> Submitted:
         received_at = self._clock()
         verdict = await self._assessment.assess(body, received_at, frozenset(addressed_to))
         if dry_run:
@@ -101,3 +119,19 @@ class SubmissionService:
         self._metrics.documents.labels(
             system=verdict.identification.system or "", outcome=outcome.value, code=verdict.refusal or ""
         ).inc()
+
+
+def _log_document(
+    receipt: Receipt | None, verdict: Verdict | None, outcome: str, code: str | None, started: float
+) -> None:
+    milliseconds = round((time.perf_counter() - started) * 1000, 1)
+    identification = verdict.identification if verdict is not None else None
+    fields = {
+        "reference": receipt.reference if receipt is not None else None,
+        "system": identification.system if identification is not None else None,
+        "message_type": identification.message_type if identification is not None else None,
+        "outcome": outcome,
+        "code": code or (verdict.refusal if verdict is not None else None),
+        "ms": milliseconds,
+    }
+    DOCUMENT_LOG.info("document %s %s", fields["reference"] or "-", outcome, extra={"fields": fields})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,71 @@ def test_non_integer_toml_value_for_an_int_is_refused(tmp_path: Path, raw: str) 
     config = write(tmp_path / "gateway.toml", f"[server]\nport = {raw}\n")
     with pytest.raises(ConfigError, match=r"server\.port"):
         load_settings(config, environ={})
+
+
+# --- the README's defaults, the environment's names, database URLs, logs (issue 15) ------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_defaults() -> str:
+    """The TOML block of README.md's Configuration section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Configuration") :]
+    start = section.index("```toml\n") + len("```toml\n")
+    return section[start : section.index("```", start)]
+
+
+def test_the_readme_defaults_block_saved_as_a_file_is_the_defaults(tmp_path: Path) -> None:
+    config = write(tmp_path / "gateway.toml", readme_defaults())
+    assert load_settings(config, environ={}) == Settings()
+
+
+def test_the_readme_defaults_block_names_every_key() -> None:
+    block, defaults = readme_defaults(), Settings()
+    for section in dataclasses.fields(defaults):
+        assert f"[{section.name}]" in block, section.name
+        for key in dataclasses.fields(getattr(defaults, section.name)):
+            # a key commented out is a default that cannot be written (a file inside the package)
+            assert re.search(rf"^#? ?{key.name} = ", block, re.MULTILINE), f"{section.name}.{key.name}"
+
+
+def test_a_misspelled_setting_variable_is_refused_with_the_closest_name() -> None:
+    with pytest.raises(ConfigError, match=r"GATEWAY_DATABASE_URI.*GATEWAY_DATABASE_URL"):
+        load_settings(None, environ={"GATEWAY_DATABASE_URI": "postgresql://db/gw"})
+
+
+def test_a_misspelled_section_in_a_variable_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"GATEWAY_DATABSE_URL.*GATEWAY_DATABASE_URL"):
+        load_settings(None, environ={"GATEWAY_DATABSE_URL": "postgresql://db/gw"})
+
+
+def test_other_gateway_variables_far_from_any_setting_are_left_alone() -> None:
+    settings = load_settings(None, environ={"GATEWAY_SHARED_DIR": "/x", "GATEWAY_URL": "http://h"})
+    assert settings == Settings()
+
+
+def test_an_unknown_key_of_the_file_is_told_with_the_closest_name(tmp_path: Path) -> None:
+    config = write(tmp_path / "gateway.toml", '[database]\nuri = "x"\n')
+    with pytest.raises(ConfigError, match=r"uri \(did you mean url\?\)"):
+        load_settings(config, environ={})
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://gw@db:5432/gw", "postgresql+asyncpg://gw@db:5432/gw"),
+        ("postgres://gw@db/gw", "postgresql+asyncpg://gw@db/gw"),
+        ("postgresql+asyncpg://gw@db/gw", "postgresql+asyncpg://gw@db/gw"),
+        ("sqlite:///gw.db", "sqlite+aiosqlite:///gw.db"),
+    ],
+)
+def test_a_database_url_without_a_driver_uses_the_asynchronous_one(given: str, used: str) -> None:
+    assert load_settings(None, environ={"GATEWAY_DATABASE_URL": given}).database.url == used
+
+
+def test_log_settings_from_the_environment() -> None:
+    settings = load_settings(None, environ={"GATEWAY_LOG_FORMAT": "json", "GATEWAY_LOG_LEVEL": "debug"})
+    assert (settings.log.format, settings.log.level) == ("json", "DEBUG")
+    with pytest.raises(ConfigError, match=r"log\.format"):
+        load_settings(None, environ={"GATEWAY_LOG_FORMAT": "xml"})

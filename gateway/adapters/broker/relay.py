@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.broker.broker import BrokerUnavailable, Publisher, PublishRefused
+from gateway.adapters.logs import Dependency, Repeats, broker_dependency, database_dependency
+from gateway.adapters.storage.errors import database_away
 from gateway.adapters.storage.outbox import Failure, Marked, OutboxRow, OutboxStore, RetryPolicy
 from gateway.config import RelaySettings
 
@@ -64,8 +66,17 @@ class OutboxRelay:
         on_published: Callable[[int], None] = lambda count: None,
         on_dead_lettered: Callable[[int], None] = lambda count: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        broker_state: Dependency | None = None,
+        database_state: Dependency | None = None,
+        marking_state: Dependency | None = None,
     ) -> None:
         self._store = OutboxStore(sessions)
+        #: the broker and the database going and coming back, told once each (not every retry)
+        self._broker_state = broker_state or broker_dependency("outbox relay", "amqp")
+        self._database_state = database_state or database_dependency("outbox relay", "database")
+        self._unexpected = Repeats(log, "outbox relay pass")
+        #: confirmed rows that cannot be marked published wait in memory until the database is back
+        self._marking_state = marking_state or database_dependency("outbox marker", "database")
         self._broker = broker
         self._settings = settings
         self._policy = RetryPolicy.of(settings)
@@ -128,14 +139,21 @@ class OutboxRelay:
                 try:
                     await self._publish_due()
                 except BrokerUnavailable as exc:
-                    log.warning("broker unavailable, messages wait in the outbox: %s", exc)
+                    # messages wait in the outbox meanwhile
+                    self._broker_state.failed(exc, self._reconnect_seconds)
                     await asyncio.sleep(self._reconnect_seconds)
                     continue
                 except Exception as exc:
                     # The database may be away; the relay must outlive that and go on afterwards.
-                    log.warning("outbox relay pass failed: %s: %s", type(exc).__name__, exc)
+                    if database_away(exc):
+                        self._database_state.failed(exc, self._reconnect_seconds)
+                    else:
+                        self._unexpected.failed(exc)
                     await asyncio.sleep(self._reconnect_seconds)
                     continue
+                self._broker_state.succeeded()
+                self._database_state.succeeded()
+                self._unexpected.succeeded()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
                 self._wake.clear()
@@ -223,11 +241,18 @@ class OutboxRelay:
                 await self._mark(batch)
             except Exception as exc:
                 self._marks_written.clear()
-                log.warning(
-                    "cannot mark %d outbox rows (%s: %s); trying again", len(batch), type(exc).__name__, exc
-                )
+                if database_away(exc):
+                    self._marking_state.failed(exc, self._reconnect_seconds)
+                else:
+                    log.warning(
+                        "cannot mark %d outbox rows (%s: %s); trying again",
+                        len(batch),
+                        type(exc).__name__,
+                        exc,
+                    )
                 await asyncio.sleep(self._reconnect_seconds)
                 continue
+            self._marking_state.succeeded()
             self._marks_written.set()
             return
 

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.adapters.broker.broker import BROKER_ERRORS
 from gateway.adapters.broker.topology import declare_topology
+from gateway.adapters.logs import broker_dependency, database_dependency
+from gateway.adapters.storage.errors import database_away
 from gateway.adapters.storage.tables import Document, Response
 from gateway.config import AmqpSettings
 from gateway.core.domain import RESPONSES_QUEUE
@@ -34,10 +36,14 @@ class ResponseConsumer:
         sessions: async_sessionmaker[AsyncSession],
         settings: AmqpSettings,
         on_stored: Callable[[str], None] = lambda outcome: None,
+        database_url: str = "database",
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._on_stored = on_stored
+        #: the broker and the database going and coming back, told once each (not every retry)
+        self._broker_state = broker_dependency("responses consumer", settings.url)
+        self._database_state = database_dependency("responses consumer", database_url)
 
     async def run(self) -> None:
         while True:
@@ -48,7 +54,7 @@ class ResponseConsumer:
                 async with connection:
                     await self._consume_until_closed(connection)
             except BROKER_ERRORS as exc:
-                log.warning("responses consumer: broker unavailable: %s", exc)
+                self._broker_state.failed(exc, self._settings.reconnect_seconds)
             await asyncio.sleep(self._settings.reconnect_seconds)
 
     async def _consume_until_closed(self, connection: AbstractConnection) -> None:
@@ -64,6 +70,7 @@ class ResponseConsumer:
 
         connection.close_callbacks.add(on_close)
         await queue.consume(self.handle)
+        self._broker_state.succeeded()
         await closed
 
     async def handle(self, message: AbstractIncomingMessage) -> None:
@@ -75,11 +82,15 @@ class ResponseConsumer:
             return
         try:
             outcome = await self.store(message, reference)
-        except Exception:
-            log.exception("could not store a response to %s; it will be redelivered", reference)
+        except Exception as exc:
+            if database_away(exc):
+                self._database_state.failed(exc, self._settings.reconnect_seconds)
+            else:
+                log.exception("could not store a response to %s; it will be redelivered", reference)
             await asyncio.sleep(self._settings.reconnect_seconds)
             await message.nack(requeue=True)
             return
+        self._database_state.succeeded()
         self._on_stored(outcome)
         if outcome == "unknown_reference":
             log.warning("response to unknown document %s dead-lettered", reference)

@@ -26,14 +26,17 @@ UNKNOWN = (
 )
 
 #: SQLSTATE classes that mean "not now" rather than "not this": connection exception, insufficient
-#: resources, operator intervention (a cancelled statement, a server shutting down), and a
-#: serialisation failure or deadlock.  The transaction did not commit.
-_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57"})
+#: resources, operator intervention (a cancelled statement, a server shutting down), a
+#: serialisation failure or deadlock, and the database itself gone (dropped or renamed: invalid
+#: catalog name) or refusing the gateway's credentials.  The transaction did not commit.
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "28", "3D", "40", "53", "57"})
 
 
 def database_away(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot serve now (as opposed to a refusal of the request's
     own statement, such as a constraint it violates)."""
+    if isinstance(exc, Unavailable):
+        return True  # already told as such
     if isinstance(exc, IntegrityError):
         return False
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError):

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.adapters.storage.errors import translate_database_errors
+from gateway.adapters.logs import Repeats, database_dependency
+from gateway.adapters.storage.errors import database_away, translate_database_errors
 from gateway.adapters.storage.tables import (
     Credential,
     Person,
@@ -154,8 +155,12 @@ class RegistryLookup:
         *,
         cache_seconds: float = 1.0,
         cache_size: int = 10_000,
+        database_url: str = "database",
     ) -> None:
         self._sessions = sessions
+        #: the database going and coming back, told once each (not at every look)
+        self._database_state = database_dependency("registry cache", database_url)
+        self._unexpected = Repeats(log, "reading the registry's generation (rights answers are not cached)")
         self._cache_seconds = cache_seconds
         self._cache_size = cache_size
         self._cache: OrderedDict[CacheKey, RegistryAnswer] = OrderedDict()
@@ -208,9 +213,15 @@ class RegistryLookup:
         """Forgets every answer if the registry changed since the last look."""
         try:
             generation: int | None = await self.current_generation()
-        except Exception:
+        except Exception as exc:
             generation = None  # cannot tell what changed: cache nothing until it can
-            log.warning("registry generation not readable; rights answers are not cached")
+            if database_away(exc):
+                self._database_state.failed(exc, self._cache_seconds)
+            else:
+                self._unexpected.failed(exc)
+        else:
+            self._database_state.succeeded()
+            self._unexpected.succeeded()
         if generation is None or generation != self._generation:
             self._cache.clear()
         self._generation = generation

@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _users_problem(exc):
             raise
         # Mistakes and unreachable services are told in one line, not with a traceback.
-        print(f"gateway: {_explain(exc)}", file=sys.stderr)
+        print(f"gateway: {_explain(exc, settings)}", file=sys.stderr)
         return 2
 
 
@@ -89,13 +89,13 @@ def _users_problem(exc: Exception) -> bool:
     return isinstance(exc, DATABASE_ERRORS + SETUP_ERRORS)
 
 
-def _explain(exc: BaseException) -> str:
-    from gateway.bootstrap import DATABASE_ERRORS
+def _explain(exc: BaseException, settings: Settings) -> str:
+    from gateway.bootstrap import DATABASE_ERRORS, database_problem
 
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.strerror or exc}: {exc.filename}"
     if isinstance(exc, DATABASE_ERRORS):
-        return f"database: {str(exc).splitlines()[0]}"
+        return database_problem(exc, settings.database)
     return str(exc) or type(exc).__name__
 
 
@@ -110,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="processes sharing the port (default 1)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default=None,
+        help="what is logged (default: [log] level, GATEWAY_LOG_LEVEL, else INFO)",
+    )
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="the offline verdict for each file")
@@ -158,8 +165,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         server["port"] = args.port
     if server:
         settings = settings.replace(server=server)
+    if args.log_level:
+        settings = settings.replace(log={"level": args.log_level})
+    from gateway.channels.http.server import ensure_port_free
+
+    ensure_port_free(settings.server.host, settings.server.port)
     if args.workers <= 1:
-        _serve_worker(settings, 0)
+        _serve_worker(settings, 0, shared_port=False)
         return 0
     from gateway.bootstrap import connection_shortfall
 
@@ -194,7 +206,7 @@ def _shared_session_key(settings: Settings) -> Iterator[Settings]:
 
 def _run_workers(settings: Settings, count: int) -> int:
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_serve_worker, args=(settings, index)) for index in range(count)]
+    workers = [context.Process(target=_serve_worker, args=(settings, index, True)) for index in range(count)]
     for worker in workers:
         worker.start()
 
@@ -213,16 +225,15 @@ def _run_workers(settings: Settings, count: int) -> int:
     return 0
 
 
-def _serve_worker(settings: Settings, index: int) -> None:
-    from gateway.bootstrap import relays_outbox
+def _serve_worker(settings: Settings, index: int, shared_port: bool) -> None:
+    from gateway.bootstrap import configure_logs, relays_outbox
     from gateway.channels.http.app import create_app
     from gateway.channels.http.server import serve
 
-    logging.basicConfig(
-        level=logging.INFO, format=f"%(asctime)s [w{index}] %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logs(settings.log, worker=index if shared_port else None)
     app = create_app(settings, run_relay=relays_outbox(settings, index))
-    serve(app, settings.server, reuse_port=True if index or settings.server.port else None)
+    # SO_REUSEPORT only among the workers of one serve: alone, a port in use is an error
+    serve(app, settings.server, reuse_port=True if shared_port else None, access_log=settings.log.access)
 
 
 async def _checked_with_rights(paths: Sequence[Path], settings: Settings) -> list[Verdict]:

@@ -18,19 +18,52 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_protocol import RequestHandler
 
 from gateway.config import ServerSettings
 
 log = logging.getLogger(__name__)
+#: one line per answered request
+ACCESS_LOG = logging.getLogger("gateway.access")
 
 _HEAD_TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+
+class PortInUse(OSError):
+    """Another process listens on the address ``gateway serve`` was asked to serve on."""
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """:class:`PortInUse` when something already listens on ``host``:``port``.
+
+    The workers of ``gateway serve --workers N`` share their port with ``SO_REUSEPORT``, which
+    would also let them share it with a gateway already running there (each answering in turn):
+    the parent binds the address once without it, which the kernel refuses while anyone listens."""
+    if port == 0:
+        return
+    for family, kind, protocol, _, address in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own bind
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                raise PortInUse(
+                    f"port {port} on {host} is already in use (another gateway serve?); stop it, or "
+                    "serve on another port: --port, [server] port or GATEWAY_SERVER_PORT",
+                ) from exc
 
 
 class BodyTimedOut(TimeoutError):
@@ -106,6 +139,36 @@ def _body_late(payload: Any) -> None:
         payload.set_exception(BodyTimedOut("the request body did not arrive in time"))
 
 
+class AccessLogger(AbstractAccessLogger):
+    """One line per request, after its answer was sent: method, path (without the query, where
+    a client might put what it should not), status, milliseconds and bytes of the body sent."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        milliseconds = round(time * 1000, 1)
+        self.logger.info(
+            "%s %s %d %.1f ms",
+            request.method,
+            request.path,
+            response.status,
+            milliseconds,
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status,
+                    "ms": milliseconds,
+                    "bytes": response.body_length,
+                    "client": request.remote,
+                }
+            },
+        )
+
+
+def access_logging(enabled: bool) -> dict[str, Any]:
+    """The runner's arguments for the access log (aiohttp's own when disabled: none)."""
+    return {"access_log_class": AccessLogger, "access_log": ACCESS_LOG if enabled else None}
+
+
 class GuardedServer(web.Server):
     def __init__(self, *args: Any, timeouts: ConnectionTimeouts, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,13 +217,14 @@ def serve(
     settings: ServerSettings,
     *,
     reuse_port: bool | None,
+    access_log: bool = True,
     announce: Callable[[str], None] = log.info,
 ) -> None:
     """Serve until SIGINT or SIGTERM, then shut down gracefully (what ``web.run_app`` does)."""
 
     async def main() -> None:
         runner, _ = await start_site(
-            app, settings, reuse_port=reuse_port, handle_signals=True, access_log=None
+            app, settings, reuse_port=reuse_port, handle_signals=True, **access_logging(access_log)
         )
         try:
             announce(f"serving on http://{settings.host}:{settings.port}")
