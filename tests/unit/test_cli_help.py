@@ -41,6 +41,7 @@ def test_the_walk_reaches_the_commands() -> None:
         "gateway registry token",
         "gateway samples generate",
         "gateway pki sign",
+        "gateway simulate",
         "gateway outbox requeue",
     }
     assert expected <= paths
