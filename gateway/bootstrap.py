@@ -64,6 +64,7 @@ from gateway.adapters.storage.webservice import NonceStore, WebServiceAccounts, 
 from gateway.adapters.trust_setup import SignatureSetupError, build_revocation, build_signature_stage
 from gateway.config import DatabaseSettings, LogSettings, ReceiptSettings, Settings, SignatureSettings
 from gateway.core.domain import INBOUND_EXCHANGE, REGISTRY_SYSTEM, SYSTEMS, inbound_queue
+from gateway.core.errors import Unavailable
 from gateway.core.pipeline import CONTENT_READERS, Checks
 from gateway.core.registry.rights import load_rights_table
 from gateway.core.seap.secretbox import SecretBox
@@ -467,6 +468,25 @@ def connection_shortfall(settings: Settings, workers: int) -> str | None:
         f"each: 2 x database.pool_size + 1), but the server takes {limit}: lower database.pool_size "
         "or the workers, or raise the server's max_connections"
     )
+
+
+def require_database(settings: DatabaseSettings) -> None:
+    """Refuses to go on when the configured database is an SQLite file that does not exist.
+
+    Commands that only read or change what a gateway keeps (``gateway registry``, ``gateway
+    outbox``) would otherwise create an empty database wherever they were started and then find
+    nothing in it; ``gateway serve`` and ``gateway db upgrade`` create it.  A PostgreSQL database
+    that is missing is told by the server when connecting."""
+    url = make_url(settings.url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    file = Path(url.database)
+    if not file.exists():
+        raise Unavailable(
+            f"no database at {redact(settings.url)}: the file {file.absolute()} does not exist. "
+            "Name the gateway's database with the setting database.url (GATEWAY_DATABASE_URL or "
+            "--config FILE), or create this one with `gateway db upgrade` or `gateway serve`"
+        )
 
 
 def relays_outbox(settings: Settings, worker: int) -> bool:

@@ -1,5 +1,5 @@
-"""The demo extension: ``gateway pki``, ``gateway samples`` and, with ``signature.pki_dir`` set, the
-demo PKI trusted, asked in-process for revocation and served at ``/pki/``.
+"""The demo extension: ``gateway pki``, ``gateway samples``, ``gateway simulate`` and, with
+``signature.pki_dir`` set, the demo PKI trusted, asked in-process for revocation and served at ``/pki/``.
 
 Registered as an entry point (pyproject.toml) and found by :mod:`gateway.extensions`: nothing in
 production imports this package.
@@ -21,6 +21,7 @@ from gateway.demo.pki.local import local_authorities
 from gateway.demo.pki.routes import add_pki_routes
 from gateway.demo.pki.store import PkiDirectory
 from gateway.demo.samplegen.cli import add_samples_commands
+from gateway.demo.simulator.cli import add_simulate_commands
 from gateway.extensions import Commands
 
 
@@ -34,6 +35,7 @@ class DemoExtension:
     def add_commands(self, commands: Commands) -> None:
         add_pki_commands(commands)
         add_samples_commands(commands)
+        add_simulate_commands(commands)
 
     def trust(self, settings: SignatureSettings) -> TrustContribution | None:
         pki = self._pki(settings.pki_dir)

@@ -143,7 +143,8 @@ def test_accounts_persons_podmioty_and_representations(empty_database_url: str) 
 
 
 def test_pdr_import_on_a_new_sqlite_file(tmp_path: Path) -> None:
-    """A database file that does not exist yet: the command migrates it first."""
+    """A database file that does not exist yet is refused, naming it and the setting (an empty one
+    made there would hide a wrong folder); made with ``gateway db upgrade``, the import runs."""
     db = f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}"
     lines = PDR_EXAMPLE.read_text().splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("pesel,"))
@@ -158,6 +159,19 @@ def test_pdr_import_on_a_new_sqlite_file(tmp_path: Path) -> None:
         )
         + "\n"
     )
+    missing = gateway(db, "pdr", "import", str(bad))
+    assert missing.returncode == 2
+    assert str(tmp_path / "registry.db") in missing.stderr and "GATEWAY_DATABASE_URL" in missing.stderr
+    assert not (tmp_path / "registry.db").exists()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    upgraded = subprocess.run(
+        [sys.executable, "-m", "gateway.channels.cli.main", "db", "upgrade"],
+        env={**env, "GATEWAY_DATABASE_URL": db},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
     done = gateway(db, "pdr", "import", str(bad))
     assert done.returncode == 1, done.stdout
     errors = done.stderr.splitlines()

@@ -15,10 +15,17 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from gateway.channels.cli.common import run_async
+from gateway.channels.cli.common import (
+    UNREACHABLE_CODE,
+    USAGE_ERROR_CODE,
+    print_error,
+    run_async,
+    xml_files,
+)
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.core.domain import Verdict
 from gateway.core.errors import GatewayError
@@ -45,10 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    as_json = bool(getattr(args, "json", False))
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
-        print(f"gateway: {exc}", file=sys.stderr)
+        print_error(USAGE_ERROR_CODE, str(exc), as_json)
         return 2
     command: Callable[[argparse.Namespace, Settings], int] = args.run
     try:
@@ -57,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _users_problem(exc):
             raise
         # Mistakes and unreachable services are told in one line, not with a traceback.
-        print(f"gateway: {_explain(exc, settings)}", file=sys.stderr)
+        print_error(_code(exc), _explain(exc, settings), as_json)
         return 2
 
 
@@ -89,6 +97,17 @@ def _users_problem(exc: Exception) -> bool:
     return isinstance(exc, DATABASE_ERRORS + SETUP_ERRORS)
 
 
+def _code(exc: BaseException) -> str:
+    """The SPEC.md section 2 code a command's error is told with under ``--json``."""
+    from gateway.bootstrap import DATABASE_ERRORS
+
+    if isinstance(exc, GatewayError):
+        return exc.code
+    if isinstance(exc, (*DATABASE_ERRORS, ConnectionError)):
+        return UNREACHABLE_CODE
+    return USAGE_ERROR_CODE
+
+
 def _explain(exc: BaseException, settings: Settings) -> str:
     from gateway.bootstrap import DATABASE_ERRORS, database_problem
 
@@ -99,17 +118,48 @@ def _explain(exc: BaseException, settings: Settings) -> str:
     return str(exc) or type(exc).__name__
 
 
+#: where settings come from, for ``gateway --help``
+SETTINGS_HELP = """\
+settings:
+  Every command reads the same settings: the TOML file given with --config FILE
+  (or named by GATEWAY_CONFIG), else the defaults; any key can be overridden by an
+  environment variable GATEWAY_<SECTION>_<KEY>, e.g. GATEWAY_DATABASE_URL,
+  GATEWAY_AMQP_URL, GATEWAY_SERVER_PORT, GATEWAY_SIGNATURE_PKI_DIR.
+  The database is sqlite+aiosqlite:///gateway.db (in the current folder) unless
+  database.url says otherwise.
+"""
+
+
+def _version() -> str:
+    try:
+        return version("customs-gateway")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description="customs-gateway: signed XML to SISC")
-    parser.add_argument("--config", type=Path, default=None, help="TOML settings file (or GATEWAY_CONFIG)")
+    parser = argparse.ArgumentParser(
+        prog="gateway",
+        description="customs-gateway: signed XML to SISC",
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="TOML settings file (or GATEWAY_CONFIG); also accepted after the command",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
         "serve", help="run the HTTP gateway, the outbox relay and the responses consumer"
     )
     serve.add_argument("--workers", type=int, default=1, help="processes sharing the port (default 1)")
-    serve.add_argument("--host", default=None)
-    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--host", default=None, help="address to listen on (default: server.host)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: server.port)")
     serve.add_argument(
         "--log-level",
         type=str.upper,
@@ -120,7 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="the offline verdict for each file")
-    check.add_argument("files", nargs="+", type=Path)
+    check.add_argument(
+        "files", nargs="+", type=Path, metavar="PATH", help="XML files, or folders (their *.xml, recursively)"
+    )
     check.add_argument("--json", action="store_true", help="one JSON object per file")
     check.add_argument(
         "--explain", action="store_true", help="for a refused signature: the rule it breaks, what to change"
@@ -128,21 +180,33 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     replay = commands.add_parser("replay", help="send files to a running gateway and summarise")
-    replay.add_argument("paths", nargs="+", type=Path)
-    replay.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8080")
-    replay.add_argument("--token", required=True)
-    replay.add_argument("--concurrency", type=int, default=8)
+    replay.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="XML files, or folders (their *.xml, recursively)"
+    )
+    replay.add_argument("--url", required=True, help="the gateway, e.g. http://127.0.0.1:8080")
+    replay.add_argument(
+        "--token", required=True, help="an account's API token (from `gateway registry token LOGIN`)"
+    )
+    replay.add_argument("--concurrency", type=int, default=8, help="requests at once (default 8)")
     replay.add_argument("--dry-run", action="store_true", help="ask for verdicts only (?dry_run=true)")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
     replay.add_argument(
         "--receipts", type=Path, default=None, metavar="DIR", help="save each stored document's UPO/NPP here"
+    )
+    replay.add_argument(
+        "--print-reference",
+        action="store_true",
+        help="print only the reference of each stored document, one a line (the summary goes to "
+        "standard error): REF=$(gateway replay FILE --url URL --token TOKEN --print-reference)",
     )
     replay.set_defaults(run=_replay)
 
     db = commands.add_parser("db", help="database administration").add_subparsers(
         required=True, metavar="ACTION"
     )
-    db.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
+    db.add_parser(
+        "upgrade", help="apply the schema migrations (creates an SQLite database that does not exist)"
+    ).set_defaults(run=_db_upgrade)
 
     from gateway.channels.cli.outbox import add_outbox_commands
     from gateway.channels.cli.registry import add_registry_commands
@@ -246,9 +310,12 @@ async def _checked_with_rights(paths: Sequence[Path], settings: Settings) -> lis
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    verdicts = asyncio.run(_checked_with_rights(args.files, settings))
+    files = xml_files(args.files)
+    if not files:
+        raise ValueError(f"no *.xml files in {', '.join(str(p) for p in args.files)}")
+    verdicts = asyncio.run(_checked_with_rights(files, settings))
     failures = 0
-    for path, verdict in zip(args.files, verdicts, strict=True):
+    for path, verdict in zip(files, verdicts, strict=True):
         failures += not verdict.accepted
         if args.json:
             status = "accepted" if verdict.accepted else "rejected"
@@ -304,6 +371,7 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
             args.dry_run,
             args.json,
             receipts=args.receipts,
+            print_references=args.print_reference,
         )
     )
 

@@ -22,22 +22,26 @@ def add_outbox_commands(commands: Any) -> None:
     actions = outbox.add_subparsers(required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="rows dead-lettered past the retry cap, oldest first")
-    listing.add_argument("--limit", type=int, default=100)
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(run=_list)
 
     requeue = actions.add_parser("requeue", help="put dead letters back in the queue")
     which = requeue.add_mutually_exclusive_group(required=True)
-    which.add_argument("references", nargs="*", default=[], metavar="REFERENCE")
+    which.add_argument(
+        "references", nargs="*", default=[], metavar="REFERENCE", help="the documents' references"
+    )
     which.add_argument("--all", action="store_true", help="every dead letter")
-    requeue.add_argument("--json", action="store_true")
+    requeue.add_argument("--json", action="store_true", help="print JSON")
     requeue.set_defaults(run=_requeue)
 
 
 def _with_outbox(settings: Settings, work: Callable[[OutboxService], Awaitable[int]]) -> int:
-    async def run() -> int:
-        from gateway.bootstrap import outbox_administration  # only when the command runs: it is heavy
+    from gateway.bootstrap import outbox_administration, require_database  # heavy: only when run
 
+    require_database(settings.database)
+
+    async def run() -> int:
         async with outbox_administration(settings) as outbox:
             return await work(outbox)
 

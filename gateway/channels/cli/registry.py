@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from gateway.channels.cli.common import print_error
 from gateway.channels.operations import GROUPS, OPERATIONS, Operation, Param
 from gateway.config import Settings
 from gateway.core.errors import BadRequest, RegistryError
@@ -132,7 +133,9 @@ def _read_file(path: Path) -> bytes:
 
 
 def run_operation(operation: Operation, args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.bootstrap import administering
+    from gateway.bootstrap import administering, require_database
+
+    require_database(settings.database)
 
     async def run() -> Any:
         async with administering(settings) as administration:
@@ -142,14 +145,21 @@ def run_operation(operation: Operation, args: argparse.Namespace, settings: Sett
         params = cli_params(operation, args)
         result = asyncio.run(run())
     except (RegistryError, BadRequest) as exc:
-        report_error(exc)
+        report_error(exc, as_json=args.json)
         return 1
     print_result(result, args.json, operation.plain)
     return 0
 
 
-def report_error(error: RegistryError | BadRequest, stream: IO[str] | None = None) -> None:
-    """One line; for errors with positions (a PDR file), one line per error."""
+def report_error(
+    error: RegistryError | BadRequest, stream: IO[str] | None = None, *, as_json: bool = False
+) -> None:
+    """One line; for errors with positions (a PDR file), one line per error.  ``as_json``: one
+    JSON object on standard output, ``{"code", "message", "errors"}`` (SPEC.md section 4)."""
+    if as_json:
+        errors = [e.as_dict() for e in error.errors] if len(error.errors) > 1 else None
+        print_error(error.code, error.detail, True, errors=errors, stream=stream)
+        return
     out = stream or sys.stderr
     located = [e for e in error.errors if e.line is not None]
     if not located:

@@ -3,6 +3,9 @@
 What is expected of a file follows from where it lies: a file in a folder named after an error
 code (``samples/errors/SCHEMA_INVALID/x.xml``) must be refused with that code; any other file must
 be accepted (202, or 200 for a resend).  Anything else, and any 5xx, is unexpected: exit 1.
+
+A gateway that cannot be reached at all is one error (exit 2), not one failure per file.  The
+progress bar is drawn on a terminal only.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 
+from gateway.channels.cli.common import xml_files
 from gateway.core.errors import error_classes
 
 KNOWN_CODES = frozenset(cls.code for cls in error_classes())
@@ -29,6 +34,8 @@ class Outcome:
     code: str | None
     seconds: float
     expected: bool
+    #: the stored document's reference, when the gateway kept it
+    reference: str | None = None
 
 
 def expected_code(path: Path) -> str | None:
@@ -37,10 +44,7 @@ def expected_code(path: Path) -> str | None:
 
 def collect(paths: list[Path]) -> list[Path]:
     """The files to send, in order; conflict samples last, after the originals they contradict."""
-    files: list[Path] = []
-    for path in paths:
-        files.extend(sorted(p for p in path.rglob("*.xml") if p.is_file()) if path.is_dir() else [path])
-    return sorted(files, key=lambda p: expected_code(p) == "DUPLICATE_CONFLICT")
+    return sorted(xml_files(paths), key=lambda p: expected_code(p) == "DUPLICATE_CONFLICT")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -60,13 +64,17 @@ async def replay(
     as_json: bool,
     *,
     receipts: Path | None = None,
+    print_references: bool = False,
 ) -> int:
     """``receipts``: a folder where each stored document's signed UPO or NPP is saved, named
-    ``<file stem>.<reference>.xml`` (documents that were not kept have no receipt to fetch)."""
+    ``<file stem>.<reference>.xml`` (documents that were not kept have no receipt to fetch).
+    ``print_references``: standard output gets only the stored documents' references, one a line
+    in the order of the files, for the next command; the summary goes to standard error.
+
+    Raises ``ConnectionError`` when nothing answers at ``url``."""
     files = collect(paths)
     if not files:
-        print("gateway replay: no files", file=sys.stderr)
-        return 2
+        raise ValueError(f"no *.xml files in {', '.join(str(p) for p in paths)}")
     endpoint = url.rstrip("/") + "/api/v1/documents" + ("?dry_run=true" if dry_run else "")
     semaphore = asyncio.Semaphore(max(1, concurrency))
     total = len(files)
@@ -92,14 +100,47 @@ async def replay(
             await _save_receipt(session, url, headers, path, payload, receipts)
         want = expected_code(path)
         ok = (code == want) if want else (status in (200, 202) and code is None)
-        outcomes.append(Outcome(path, status, code, seconds, ok))
-        _progress(len(outcomes), total, time.perf_counter() - started)
+        reference = _reference_of(status, payload) if not dry_run else None
+        outcomes.append(Outcome(path, status, code, seconds, ok, reference))
+        if drawing:
+            _progress(len(outcomes), total, time.perf_counter() - started)
 
+    drawing = sys.stderr.isatty()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        await _reachable(session, url)
         await asyncio.gather(*(send(session, path) for path in files))
         await asyncio.gather(*(send(session, path) for path in last))
-    print(file=sys.stderr)
-    return _summarise(outcomes, time.perf_counter() - started, as_json)
+    if drawing:
+        print(file=sys.stderr)
+    if print_references:
+        order = {path: index for index, path in enumerate([*files, *last])}
+        for outcome in sorted(outcomes, key=lambda o: order[o.path]):
+            if outcome.reference:
+                print(outcome.reference)
+    summary = sys.stderr if print_references else sys.stdout
+    return _summarise(outcomes, time.perf_counter() - started, as_json, summary)
+
+
+async def _reachable(session: aiohttp.ClientSession, url: str) -> None:
+    """Whether anything answers HTTP at ``url`` (any status will do): asked once, before the
+    files, so that a wrong address or a stopped gateway is one error."""
+    try:
+        async with session.get(url.rstrip("/") + "/healthz", timeout=aiohttp.ClientTimeout(total=10)):
+            return
+    except (aiohttp.ClientConnectionError, aiohttp.InvalidURL, TimeoutError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ConnectionError(f"cannot connect to {url}: {reason}") from None
+
+
+def _reference_of(status: int, payload: bytes) -> str | None:
+    if status not in (200, 202, 422):  # a refused document is stored (rejected) and has one too
+        return None
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    reference = data.get("reference") if isinstance(data, dict) else None
+    return str(reference) if reference else None
 
 
 async def _save_receipt(
@@ -140,8 +181,6 @@ def _code_of(status: int, payload: bytes, dry_run: bool) -> str | None:
 
 
 def _progress(done: int, total: int, elapsed: float) -> None:
-    if not sys.stderr.isatty() and done not in (total,) and done % max(1, total // 20):
-        return
     width = 30
     filled = int(width * done / total)
     rate = done / elapsed if elapsed > 0 else 0.0
@@ -149,7 +188,7 @@ def _progress(done: int, total: int, elapsed: float) -> None:
     sys.stderr.flush()
 
 
-def _summarise(outcomes: list[Outcome], elapsed: float, as_json: bool) -> int:
+def _summarise(outcomes: list[Outcome], elapsed: float, as_json: bool, out: IO[str]) -> int:
     latencies = [o.seconds for o in outcomes]
     by_status = Counter(str(o.status) for o in outcomes)
     by_code = Counter(o.code or "-" for o in outcomes)
@@ -174,14 +213,16 @@ def _summarise(outcomes: list[Outcome], elapsed: float, as_json: bool) -> int:
         ],
     }
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(summary), file=out)
     else:
-        print(f"{summary['files']} files in {summary['seconds']} s")
-        print("by status: " + ", ".join(f"{k}: {v}" for k, v in summary["by_status"].items()))  # type: ignore[attr-defined]
-        print("by code:   " + ", ".join(f"{k}: {v}" for k, v in summary["by_code"].items()))  # type: ignore[attr-defined]
+        print(f"{summary['files']} files in {summary['seconds']} s", file=out)
+        print("by status: " + ", ".join(f"{k}: {v}" for k, v in summary["by_status"].items()), file=out)  # type: ignore[attr-defined]
+        print("by code:   " + ", ".join(f"{k}: {v}" for k, v in summary["by_code"].items()), file=out)  # type: ignore[attr-defined]
         lat = summary["latency_ms"]
-        print(f"latency:   p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms")  # type: ignore[index]
+        print(f"latency:   p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms", file=out)  # type: ignore[index]
         for o in unexpected:
             wanted = expected_code(o.path) or "2xx"
-            print(f"UNEXPECTED {o.path}: status {o.status}, code {o.code or '-'}, expected {wanted}")
+            print(
+                f"UNEXPECTED {o.path}: status {o.status}, code {o.code or '-'}, expected {wanted}", file=out
+            )
     return 1 if unexpected else 0

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from cryptography import x509
 
+from gateway.channels.cli.common import USAGE_ERROR_CODE, print_error
 from gateway.core.xmldsig.signing import podpis_zp, sign_xades
 from gateway.demo.pki.profiles import AUTHORITY_KINDS, AuthorityKind
 from gateway.demo.pki.records import CertificateRecord, parse_reason, parse_serial, serial_hex
@@ -34,12 +35,12 @@ def add_pki_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     issue = _action(pki, "issue", "issue a certificate (key generated unless --csr)", _issue)
     _kind(issue)
     issue.add_argument("--name", default=None, help="subject CN (required except for epuap)")
-    issue.add_argument("--pesel", default=None)
-    issue.add_argument("--nip", default=None)
-    issue.add_argument("--organization", default=None)
+    issue.add_argument("--pesel", default=None, help="the holder's PESEL (sc, qualified)")
+    issue.add_argument("--nip", default=None, help="the organization's NIP (epuap seals, cbtd)")
+    issue.add_argument("--organization", default=None, help="subject O: the organization")
     issue.add_argument("--csr", type=Path, default=None, help="PEM or DER certificate signing request")
     issue.add_argument("--not-before", type=_datetime, default=None, help="ISO 8601 (naive = UTC)")
-    issue.add_argument("--days", type=int, default=365)
+    issue.add_argument("--days", type=int, default=365, help="validity in days (default 365)")
     issue.add_argument(
         "--rsa", type=int, default=None, metavar="BITS", help="RSA key of BITS instead of EC P-256"
     )
@@ -48,11 +49,11 @@ def add_pki_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
         pki, "receipt-signer", "issue the gateway's receipt-signing certificate (customs CA)", _receipt_signer
     )
     receipts.add_argument("--name", default="customs-gateway receipts (TEST)", help="subject CN")
-    receipts.add_argument("--days", type=int, default=365)
+    receipts.add_argument("--days", type=int, default=365, help="validity in days (default 365)")
 
     revoke = _action(pki, "revoke", "revoke a certificate and republish the CRL", _revoke)
     _kind(revoke)
-    revoke.add_argument("serial")
+    revoke.add_argument("serial", help="the certificate's serial number (hex)")
     revoke.add_argument("--reason", default="unspecified", help="e.g. keyCompromise, superseded")
     for name, run, help_text in (
         ("suspend", _suspend, "put a certificate on hold and republish the CRL"),
@@ -60,16 +61,16 @@ def add_pki_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     ):
         action = _action(pki, name, help_text, run)
         _kind(action)
-        action.add_argument("serial")
+        action.add_argument("serial", help="the certificate's serial number (hex)")
 
     crl = _action(pki, "crl", "publish a fresh CRL (to <DIR>/<kind>/ca.crl and --out)", _crl)
     _kind(crl)
-    crl.add_argument("--out", type=Path, default=None)
+    crl.add_argument("--out", type=Path, default=None, help="also write the CRL to this file")
 
     sign = _action(pki, "sign", "XAdES-BES sign an XML file with an issued certificate", _sign)
     _kind(sign)
-    sign.add_argument("--serial", required=True)
-    sign.add_argument("file", type=Path)
+    sign.add_argument("--serial", required=True, help="the serial number (hex) of the signing certificate")
+    sign.add_argument("file", type=Path, help="the XML file to sign")
     sign.add_argument("--out", type=Path, default=None, help="default: standard output")
     sign.add_argument("--signing-time", type=_datetime, default=None, help="ISO 8601 (default now)")
     sign.add_argument(
@@ -84,14 +85,14 @@ def _action(
     pki: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str, run: Run
 ) -> argparse.ArgumentParser:
     parser = pki.add_parser(name, help=help_text)
-    parser.add_argument("directory", type=Path, metavar="DIR")
+    parser.add_argument("directory", type=Path, metavar="DIR", help="the PKI's folder, e.g. samples/pki")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=_guarded(run))
     return parser
 
 
 def _kind(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", required=True, choices=AUTHORITY_KINDS)
+    parser.add_argument("--kind", required=True, choices=AUTHORITY_KINDS, help="which authority")
 
 
 def _guarded(run: Run) -> Run:
@@ -100,7 +101,7 @@ def _guarded(run: Run) -> Run:
             return run(args, settings)
         except (ValueError, KeyError, LookupError, OSError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            print(f"gateway pki: {message}", file=sys.stderr)
+            print_error(USAGE_ERROR_CODE, str(message), args.json, prefix="gateway pki")
             return 1
 
     return guarded

@@ -13,6 +13,9 @@ from gateway.demo.samplegen import SampleParams, build_sized
 from gateway.demo.samplegen.registry import seed_sample_registry
 from gateway.extensions import Commands
 
+#: how far from the asked size a generated message may be before the command says so
+SIZE_TOLERANCE = 0.05
+
 
 def add_samples_commands(commands: Commands) -> None:
     samples = commands.add_parser("samples", help="sample messages").add_subparsers(
@@ -21,11 +24,21 @@ def add_samples_commands(commands: Commands) -> None:
     generate = samples.add_parser("generate", help="build a valid message of a type and size")
     generate.add_argument("message_type", help="e.g. CC015C, CC515C, IE815")
     generate.add_argument("--size", default="5KB", help="e.g. 5KB, 500KB, 3MB")
-    generate.add_argument("--message-id", default=None)
+    generate.add_argument(
+        "--message-id", default=None, help="the message identifier (default MSG00000000000000001)"
+    )
     generate.add_argument("--reference", default=None, help="LRN (or the base of an ARC)")
-    generate.add_argument("--party", default=None)
-    generate.add_argument("--representative", default=None)
-    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument(
+        "--party",
+        default=None,
+        help="the principal party: holder, declarant or excise number (default PL1234567890000)",
+    )
+    generate.add_argument(
+        "--representative", default=None, help="the representative's identifier (default: none)"
+    )
+    generate.add_argument(
+        "--seed", type=int, default=0, help="varies the made-up values; same seed, same message"
+    )
     generate.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     generate.set_defaults(run=_generate)
     samples.add_parser(
@@ -43,16 +56,30 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
         "representative": args.representative,
     }
     params = replace(params, **{k: v for k, v in overrides.items() if v is not None})
-    body = build_sized(args.message_type, parse_size(args.size), params)
+    size = parse_size(args.size)
+    body = build_sized(args.message_type, size, params)
+    # what was written, where it does not mix with the message itself
+    told = sys.stdout if args.out else sys.stderr
     if args.out:
         args.out.write_bytes(body)
     else:
         sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    where = str(args.out) if args.out else "standard output"
+    print(f"wrote {args.message_type}, {len(body)} bytes (asked {size}), to {where}", file=told)
+    if abs(len(body) - size) > size * SIZE_TOLERANCE:
+        print(
+            f"note: a {args.message_type} cannot be made within {SIZE_TOLERANCE:.0%} of {size} bytes "
+            "(its smallest message, or the most its items can hold)",
+            file=told,
+        )
     return 0
 
 
 def _registry(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.bootstrap import administering, redact
+    from gateway.bootstrap import administering, redact, require_database
+
+    require_database(settings.database)
 
     async def load() -> int:
         async with administering(settings) as administration:
