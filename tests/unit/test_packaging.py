@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import tomllib
 from pathlib import Path
 
@@ -34,3 +35,14 @@ def test_pki_dir_copies_to_a_new_folder_only(tmp_path: Path, capsys: pytest.Capt
     assert (copy / "INDEX.toml").is_file() and (copy / "sc" / "ca.key.pem").is_file()
     assert main(["samples", "pki-dir", "--copy-to", str(copy)]) == 2
     assert "exists" in capsys.readouterr().err
+
+
+def test_unit_tests_may_not_reach_a_service() -> None:
+    with socket.socket() as sock, pytest.raises(AssertionError, match="5432"):
+        sock.connect(("127.0.0.1", 5432))
+    with socket.socket() as sock, pytest.raises(AssertionError, match="another host"):
+        sock.connect(("192.0.2.1", 80))
+
+
+def test_every_unit_test_is_marked_unit(request: pytest.FixtureRequest) -> None:
+    assert request.node.get_closest_marker("unit") is not None
