@@ -57,7 +57,7 @@ from gateway.demo.pki.profiles import (  # noqa: E402
 )
 from gateway.demo.pki.records import CertificateRecord, serial_hex  # noqa: E402
 
-PKI = ROOT / "samples" / "pki"
+PKI = ROOT / "gateway" / "demo" / "sample_pki"  # samples/pki links here; shipped in the package
 BASE_URL = "http://127.0.0.1:8080/pki/"
 WARNING = "TEST KEYS — generated for the sample messages of customs-gateway; never use them for anything real"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from gateway.channels.cli.common import parse_size, run_async
 from gateway.config import Settings
 from gateway.demo.samplegen import SampleParams, build_sized
 from gateway.demo.samplegen.registry import seed_sample_registry
+from gateway.demo.samplegen.signing import SAMPLE_PKI
 from gateway.extensions import Commands
 
 #: how far from the asked size a generated message may be before the command says so
@@ -45,6 +47,19 @@ def add_samples_commands(commands: Commands) -> None:
         "registry",
         help="load the registry the samples were made for (TEST persons, Podmioty, representations)",
     ).set_defaults(run=_registry)
+    pki_dir = samples.add_parser(
+        "pki-dir",
+        help="print the folder of the samples' test PKI (TEST KEYS), e.g. for GATEWAY_SIGNATURE_PKI_DIR",
+    )
+    pki_dir.add_argument(
+        "--copy-to",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="copy the PKI to DIR (which must not exist) and print DIR: a gateway serving a PKI writes "
+        "fresh CRLs into its folder, so give it a copy rather than the installed package's",
+    )
+    pki_dir.set_defaults(run=_pki_dir)
 
 
 def _generate(args: argparse.Namespace, settings: Settings) -> int:
@@ -88,3 +103,15 @@ def _registry(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return run_async(load())
+
+
+def _pki_dir(args: argparse.Namespace, settings: Settings) -> int:
+    if args.copy_to is None:
+        print(SAMPLE_PKI)
+        return 0
+    if args.copy_to.exists():
+        print(f"gateway: {args.copy_to} exists; give a folder to create", file=sys.stderr)
+        return 2
+    shutil.copytree(SAMPLE_PKI, args.copy_to)
+    print(args.copy_to.resolve())
+    return 0

@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives import serialization
 from gateway.core.xmldsig.keys import PrivateKey
 from gateway.core.xmldsig.signing import podpis_zp, sign_xades
 
-#: the committed test PKI of the project's samples (TEST KEYS)
-SAMPLE_PKI = Path(__file__).resolve().parents[3] / "samples" / "pki"
+#: the test PKI of the project's samples (TEST KEYS), shipped in the package so that an installed
+#: gateway can trust and serve it (``gateway samples pki-dir``); samples/pki in a clone links here
+SAMPLE_PKI = Path(__file__).resolve().parents[1] / "sample_pki"
 #: the samples are signed at a fixed moment, so that rebuilding them changes no byte
 SAMPLES_SIGNED_AT = datetime(2026, 11, 2, 9, 31, tzinfo=UTC)
 #: the person the ePUAP seal vouches for in the samples' trusted-profile signatures
