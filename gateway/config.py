@@ -38,6 +38,9 @@ class ServerSettings:
     max_body_bytes: int = 15 * 1024 * 1024
     #: checks run in a thread pool so that large documents do not stall the event loop
     check_threads: int = 4
+    #: submissions of one account being checked or stored at once (every channel); one more is
+    #: refused with 429 RATE_LIMITED and Retry-After, so that one account cannot starve the others
+    max_submissions_per_account: int = 32
     #: a request's line and headers must be whole within this many seconds of the connection being
     #: opened (or of their first byte on a kept-alive connection); else 408 and the connection closes
     header_timeout_seconds: float = 10.0
