@@ -223,7 +223,13 @@ async def running(settings: Settings, *, run_relay: bool = True) -> AsyncIterato
         yield Services(
             settings=settings,
             metrics=metrics,
-            submissions=SubmissionService(assessment, store, metrics, on_committed=signal.ring),
+            submissions=SubmissionService(
+                assessment,
+                store,
+                metrics,
+                on_committed=signal.ring,
+                max_per_account=settings.server.max_submissions_per_account,
+            ),
             documents=DocumentService(store, read_rules, receipts),
             receipts=receipts,
             mailbox=MailboxService(Mailbox(sessions), read_rules),

@@ -48,6 +48,9 @@ class ServerSettings:
     #: size in trees and canonical forms); a document larger than this is checked alone.  Bounds
     #: a worker's memory when large documents arrive together (bench/README.md)
     check_bytes: int = 2 * 1024 * 1024
+    #: submissions of one account being checked or stored at once (every channel); one more is
+    #: refused with 429 RATE_LIMITED and Retry-After, so that one account cannot starve the others
+    max_submissions_per_account: int = 32
     #: a request's line and headers must be whole within this many seconds of the connection being
     #: opened (or of their first byte on a kept-alive connection); else 408 and the connection closes
     header_timeout_seconds: float = 10.0
@@ -121,7 +124,9 @@ class RelaySettings:
 @dataclass(frozen=True, slots=True)
 class ParsingSettings:
     max_depth: int = 64
-    max_elements: int = 2_000_000
+    #: past any of these the parse is abandoned (XML_FORBIDDEN); a legitimate 15 MiB message has
+    #: about 300 000 elements
+    max_elements: int = 500_000
     max_attributes_per_element: int = 64
 
 

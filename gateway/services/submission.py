@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from enum import Enum
 from gateway.adapters.metrics import Metrics
 from gateway.adapters.storage.documents import DocumentStore, StoreOutcome
 from gateway.core.domain import Receipt, Sender, Submission, Verdict
-from gateway.core.errors import GatewayError
+from gateway.core.errors import GatewayError, RateLimited
 from gateway.core.verdicts import Resend, in_conflict, resend_of
 from gateway.services.assessment import Assessment
 
@@ -65,8 +66,12 @@ class SubmissionService:
         metrics: Metrics,
         on_committed: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_per_account: int = 32,
     ) -> None:
         self._assessment = assessment
+        self._max_per_account = max_per_account
+        #: submissions in progress per account (the event loop is the only writer)
+        self._in_progress: Counter[int] = Counter()
         self._store = store
         self._metrics = metrics
         self._on_committed = on_committed
@@ -76,15 +81,34 @@ class SubmissionService:
         self, sender: Sender, body: bytes, *, dry_run: bool = False, addressed_to: Collection[str] = ()
     ) -> Submitted:
         """``addressed_to``: the systems the sender named (SEAP's ``targetSystems``); a document of
-        another system is refused with ``TARGET_SYSTEM_MISMATCH`` (and stored, like any refusal)."""
+        another system is refused with ``TARGET_SYSTEM_MISMATCH`` (and stored, like any refusal).
+
+        An account with ``max_per_account`` submissions in progress is refused ``RATE_LIMITED``."""
         started = time.perf_counter()
         try:
-            submitted = await self._submit(sender, body, dry_run, addressed_to)
+            submitted = await self._limited(sender, body, dry_run, addressed_to)
         except GatewayError as error:  # the database away, a rate limit: told here, answered above
             _log_document(None, None, "failed", error.code, started)
             raise
         _log_document(submitted.receipt, submitted.verdict, submitted.outcome.value, None, started)
         return submitted
+
+    async def _limited(
+        self, sender: Sender, body: bytes, dry_run: bool, addressed_to: Collection[str]
+    ) -> Submitted:
+        account = sender.account_id
+        if self._in_progress[account] >= self._max_per_account:
+            raise RateLimited(
+                f"this account has {self._max_per_account} submissions in progress, the most at once; "
+                "send again when one has been answered"
+            )
+        self._in_progress[account] += 1
+        try:
+            return await self._submit(sender, body, dry_run, addressed_to)
+        finally:
+            self._in_progress[account] -= 1
+            if not self._in_progress[account]:
+                del self._in_progress[account]
 
     async def _submit(
         self, sender: Sender, body: bytes, dry_run: bool, addressed_to: Collection[str]

@@ -292,3 +292,18 @@ def test_parse_never_connects(listener: Listener, template: str) -> None:
         parse(body, ParsingSettings())
     time.sleep(0.3)  # let a connection, had there been one, be accepted
     assert listener.connections == 0
+
+
+def test_an_element_bomb_is_abandoned_at_the_limit_not_parsed_to_its_end() -> None:
+    # malformed past the first pieces fed: only a parse that stops at the limit calls it forbidden
+    bomb = b"<r>" + b"<a/>" * 40_000 + b"<<< not xml"
+    error = refused(bomb, XmlForbidden, ParsingSettings(max_elements=100))
+    assert "more than 100 elements" in error.detail
+
+
+def test_depth_and_attributes_are_counted_while_parsing() -> None:
+    deep = b"<e>" * 20 + b"<x/>" * 40_000 + b"<<< not xml"
+    refused(deep, XmlForbidden, ParsingSettings(max_depth=10))
+    attributes = b" ".join(f'a{i}="1"'.encode() for i in range(5))
+    crowded = b"<r><a " + attributes + b"/>" + b"<b/>" * 40_000 + b"<<<"
+    refused(crowded, XmlForbidden, ParsingSettings(max_attributes_per_element=3))

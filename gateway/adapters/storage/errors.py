@@ -117,6 +117,9 @@ async def translate_database_errors() -> AsyncIterator[None]:
         if database_away(exc):
             raise Unavailable(UNREACHABLE) from exc
         original = getattr(exc, "orig", None)
+        if isinstance(exc, UnicodeEncodeError) or isinstance(original, UnicodeEncodeError):
+            # a lone surrogate, which the driver cannot encode in UTF-8 to send it
+            raise InvalidParameter("a value holds text that cannot be encoded (a lone surrogate)") from exc
         if str(getattr(original, "sqlstate", None) or "").startswith(DATA_EXCEPTION):
             # a value the database cannot hold (too long, out of range, a NUL character): the
             # client's, since what the gateway writes of its own fits its columns

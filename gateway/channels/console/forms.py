@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
 
-from gateway.core.errors import BadRequest, PayloadTooLarge
+from gateway.core.errors import BadRequest, InvalidParameter, PayloadTooLarge
+from gateway.core.text import require_storable
 
 #: a form field that is no file: a login, a reason, a JSON-ish value
 MAX_FIELD_BYTES = 256 * 1024
@@ -32,8 +33,13 @@ async def read_form(request: web.Request, max_file_bytes: int) -> Form:
     if request.content_type == "multipart/form-data":
         return await _multipart(request, max_file_bytes)
     if request.content_type == "application/x-www-form-urlencoded":
-        posted = await request.post()
-        return Form({name: value for name, value in posted.items() if isinstance(value, str)})
+        try:
+            posted = await request.post()
+        except web.RequestPayloadError:
+            raise InvalidParameter("the form cannot be decoded (its Content-Encoding)") from None
+        fields = {name: value for name, value in posted.items() if isinstance(value, str)}
+        require_storable(fields.items(), "form field")
+        return Form(fields)
     return Form()
 
 
@@ -53,6 +59,7 @@ async def _multipart(request: web.Request, max_file_bytes: int) -> Form:
                 fields[part.name] = (await _read(part, MAX_FIELD_BYTES)).decode("utf-8")
             except UnicodeDecodeError:
                 raise BadRequest(f"form field {part.name} is not UTF-8") from None
+    require_storable(fields.items(), "form field")
     return Form(fields, files)
 
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from gateway.channels.http.requests import caller, read_body, services
 from gateway.channels.operations import OPERATIONS, Operation
 from gateway.core.errors import BadRequest, Forbidden, InvalidParameter, UnsupportedMediaType
+from gateway.core.text import require_storable
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -63,7 +64,7 @@ async def _raw_params(operation: Operation, request: web.Request) -> dict[str, o
 
 async def _json_object(request: web.Request) -> dict[str, object]:
     try:
-        text = (await request.read()).decode("utf-8")
+        text = (await read_body(request)).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidParameter("the body must be JSON in UTF-8") from None
     if not text.strip():
@@ -74,4 +75,5 @@ async def _json_object(request: web.Request) -> dict[str, object]:
         raise BadRequest("the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    require_storable(body.items(), "JSON field")
     return body

@@ -19,6 +19,7 @@ from gateway.channels.http.mailbox import add_mailbox_routes
 from gateway.channels.http.me import add_me_routes
 from gateway.channels.http.outbox import add_outbox_routes
 from gateway.channels.http.problems import error_response, problem_response
+from gateway.channels.http.requests import refuse_unstorable_parameters
 from gateway.channels.http.server import BodyTimedOut
 from gateway.channels.seap.routes import add_seap_routes
 from gateway.config import Settings
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, run_relay: bool = True) -> web.Application
 async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     try:
+        refuse_unstorable_parameters(request)
         response = await handler(request)
     except GatewayError as error:
         response = error_response(error)
@@ -76,6 +78,10 @@ async def problems_middleware(request: web.Request, handler: Handler) -> web.Str
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         response = problem_response("INTERNAL", 500, "Internal error", "unexpected error; see the logs", ())
+    if request.content.exception() is not None:
+        # a body that broke off or could not be decoded (a corrupt gzip stream): the connection's
+        # framing is lost, so it is not kept alive for another request
+        response.force_close()
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "unmatched"
     if keys.SERVICES in request.app:

@@ -17,7 +17,7 @@ from gateway.channels.http.requests import (
     wants_xml,
     whole_number,
 )
-from gateway.core.errors import UnsupportedMediaType
+from gateway.core.errors import UnsupportedMediaType, XmlMalformed
 from gateway.core.paging import DEFAULT_PAGE
 from gateway.core.verdicts import receipt_json, verdict_json
 from gateway.services.documents import DocumentFilter
@@ -38,7 +38,9 @@ async def post_document(request: web.Request) -> web.StreamResponse:
         given = request.content_type or "(none)"
         raise UnsupportedMediaType(f"Content-Type {given} is not accepted; send application/xml or text/xml")
     dry_run = flag(request.query.get("dry_run"))
-    submitted = await services(request).submissions.submit(sender, await read_body(request), dry_run=dry_run)
+    submitted = await services(request).submissions.submit(
+        sender, await read_body(request, undecodable=XmlMalformed), dry_run=dry_run
+    )
     if submitted.outcome is Outcome.DRY_RUN:
         return web.json_response(dry_run_json(submitted))
     if wants_xml(request):

@@ -21,6 +21,7 @@ from gateway.core.errors import (
     PayloadTooLarge,
     Unauthenticated,
     UnsupportedMediaType,
+    XmlMalformed,
 )
 from gateway.core.seap.namespaces import PULL, SOAP, SOAP12, USERNAME_TOKEN_PROFILE, WSA, WSSE, WSU, qname
 from gateway.core.seap.wssecurity import PasswordKind, UsernameToken
@@ -50,7 +51,7 @@ async def read_envelope(request: web.Request, settings: Settings) -> bytes:
     if request.content_type not in SOAP_MEDIA_TYPES:
         given = request.content_type or "(none)"
         raise UnsupportedMediaType(f"Content-Type {given} is not accepted; SOAP 1.1 is sent as text/xml")
-    return await read_body(request, envelope_limit(settings))
+    return await read_body(request, envelope_limit(settings), undecodable=XmlMalformed)
 
 
 def parse_envelope(body: bytes, limits: ParsingSettings) -> etree._Element:

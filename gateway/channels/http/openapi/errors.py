@@ -13,6 +13,7 @@ from gateway.core.errors import (
     NotFound,
     OutcomeUnknown,
     PayloadTooLarge,
+    RateLimited,
     RegistryError,
     Unauthenticated,
     Unavailable,
@@ -41,6 +42,7 @@ SUBMIT: Errors = (
     PayloadTooLarge,
     InvalidParameter,
     OutcomeUnknown,
+    RateLimited,
     *DOCUMENT_REFUSALS,
 )
 READ_ONE: Errors = (*_SIGNED_IN, Forbidden, NotFound, InvalidParameter)
