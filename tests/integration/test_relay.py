@@ -168,10 +168,12 @@ async def test_two_relays_on_one_database_never_publish_a_row_twice(store) -> No
 
     publisher.publish = slow_publish  # type: ignore[method-assign]
     relays = [OutboxRelay(sessions, publisher, RelaySettings(batch_size=10), 0.1) for _ in range(3)]
-    counts = await asyncio.gather(*(drain_all(relay) for relay in relays))
-    assert sum(counts) == 120
-    ids = [p.message_id for p in publisher.published]
-    assert sorted(ids) == sorted(reference for reference, _ in stored)
+    await asyncio.gather(*(drain_all(relay) for relay in relays))
+    # the database is the session's: a row another test left due meanwhile may be drained too, so
+    # the rule is checked on the rows this test stored: each published, none twice
+    ours = {reference for reference, _ in stored}
+    ids = [p.message_id for p in publisher.published if p.message_id in ours]
+    assert sorted(ids) == sorted(ours)
 
 
 # --- what a relay holds in memory is bounded in bytes -----------------------------------------------
