@@ -106,15 +106,20 @@ def _feed(parser: etree.XMLPullParser, body: bytes, limits: ParsingSettings) -> 
             if elements > limits.max_elements:
                 _forbid(f"more than {limits.max_elements} elements", element.sourceline, None)
             if depth > limits.max_depth:
-                _forbid(f"nesting deeper than {limits.max_depth} levels", element.sourceline, None)
+                _forbid(f"nesting deeper than {limits.max_depth} levels", element.sourceline, _path(element))
             if len(element.attrib) > limits.max_attributes_per_element:
                 _forbid(
                     f"more than {limits.max_attributes_per_element} attributes on one element",
                     element.sourceline,
-                    None,
+                    _path(element),
                 )
     root: etree._Element = parser.close()
     return root
+
+
+def _path(element: etree._Element) -> str:
+    """Where ``element`` stands in the part of the tree built so far (only for the refusal)."""
+    return str(element.getroottree().getpath(element))
 
 
 def parse(body: bytes, limits: ParsingSettings, *, long_text: bool = False) -> ParsedDocument:
