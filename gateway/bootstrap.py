@@ -465,7 +465,10 @@ def connection_shortfall(settings: Settings, workers: int) -> str | None:
     """Why ``workers`` processes could run the database out of connections under load (each may
     open :func:`connections_per_process`), or None when the server takes them all (and on SQLite)."""
     database = settings.database
-    limit = asyncio.run(connection_limit(database.url, database.connect_timeout_seconds))
+    try:
+        limit = asyncio.run(connection_limit(database.url, database.connect_timeout_seconds))
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        raise DatabaseUnusable(database_problem(exc, database)) from exc
     needed = workers * connections_per_process(database)
     if limit is None or needed <= limit:
         return None

@@ -79,7 +79,9 @@ async def test_each_system_answers_into_the_mailbox(database_url: str, amqp_url:
         assert len(text_of(by_type["CC015C"], "MRN")) == 18
         assert len(text_of(by_type["CC515C"], "MRN")) == 18
         assert len(text_of(by_type["IE815"], "AadReferenceCode")) == 21
-        assert sorted(seen) == sorted((r, answered[r]["message_type"]) for r in sent)
+        # the queues are the session's: what other tests routed is answered too, so only ours count
+        ours = sorted(answer for answer in seen if answer[0] in sent)
+        assert ours == sorted((r, answered[r]["message_type"]) for r in sent)
 
 
 async def test_the_command_refuses_at_the_asked_rate(database_url: str, amqp_url: str) -> None:

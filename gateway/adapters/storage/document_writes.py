@@ -160,10 +160,12 @@ class DocumentWriter:
         key = _key(item)
         if key is None:
             return Stored(StoreOutcome.REJECTED, await _insert(session, submission, verdict, None))
+        refusal: IntegrityError | None = None
         for _ in range(3):
             try:
                 return Stored(StoreOutcome.NEW, await _insert(session, submission, verdict, key))
-            except IntegrityError:
+            except IntegrityError as exc:
+                refusal = exc
                 existing = await by_dedup_key(session, key)
                 if existing is None:
                     continue  # the other insert rolled back; this one may now go in
@@ -171,7 +173,8 @@ class DocumentWriter:
                     return Stored(StoreOutcome.DUPLICATE, existing)
                 conflict = in_conflict(verdict, existing.reference)
                 return Stored(StoreOutcome.CONFLICT, await _insert(session, submission, conflict, None))
-        raise Unavailable("could not store the document; try again")
+        # the database refused this row for another reason than its key: this row's failure alone
+        raise Unavailable("could not store the document; try again") from refusal
 
     async def _commit(self, session: AsyncSession) -> None:
         if self._before_commit is not None:

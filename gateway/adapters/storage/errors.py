@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.core.errors import InvalidParameter, OutcomeUnknown, Unavailable
+from gateway.core.errors import GatewayError, InvalidParameter, OutcomeUnknown, Unavailable
 
 #: PostgreSQL's SQLSTATE class 22, "data exception"
 DATA_EXCEPTION = "22"
@@ -111,8 +111,8 @@ async def translate_database_errors() -> AsyncIterator[None]:
     ``Retry-After``."""
     try:
         yield
-    except IntegrityError:
-        raise
+    except (IntegrityError, GatewayError):
+        raise  # a refusal of the statement, or already told in the gateway's terms
     except Exception as exc:
         if database_away(exc):
             raise Unavailable(UNREACHABLE) from exc
