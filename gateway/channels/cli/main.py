@@ -99,11 +99,11 @@ def _users_problem(exc: Exception) -> bool:
 
 def _code(exc: BaseException) -> str:
     """The SPEC.md section 2 code a command's error is told with under ``--json``."""
-    from gateway.bootstrap import DATABASE_ERRORS
+    from gateway.bootstrap import DATABASE_ERRORS, DatabaseUnusable
 
     if isinstance(exc, GatewayError):
         return exc.code
-    if isinstance(exc, (*DATABASE_ERRORS, ConnectionError)):
+    if isinstance(exc, (*DATABASE_ERRORS, DatabaseUnusable, ConnectionError)):
         return UNREACHABLE_CODE
     return USAGE_ERROR_CODE
 
