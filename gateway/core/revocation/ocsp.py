@@ -154,9 +154,9 @@ def _responder_certificate(
             refusals.append("the responder certificate is not valid at the time asked about")
             continue
         try:
-            usages = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+            usages = set(candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
         except x509.ExtensionNotFound:
-            usages = x509.ExtendedKeyUsage([])
+            usages = set()  # (newer cryptography refuses an empty ExtendedKeyUsage)
         if ExtendedKeyUsageOID.OCSP_SIGNING not in usages:
             refusals.append("the responder certificate lacks the OCSPSigning extended key usage")
             continue
