@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
 import asyncpg
-import pytest
 
-from tests.conftest import new_postgresql_database, seed_test_registry
 from tests.support.amqp import drain_queue
 from tests.support.messages import signed_build, unique_params
 from tests.support.processes import GatewayProcess, free_port
@@ -20,29 +17,8 @@ KILL_AFTER = 800
 CONCURRENCY = 24
 
 
-@pytest.fixture
-def fresh_postgres_url() -> Iterator[str]:
-    """A database of this test's own, with the samples' registry (whose persons sign)."""
-    with new_postgresql_database() as url:
-        asyncio.run(seed_test_registry(url))
-        yield url
-
-
-@pytest.fixture
-async def token_for(fresh_postgres_url: str) -> AsyncIterator[str]:
-    from gateway.adapters.storage.database import create_engine, session_factory
-    from gateway.bootstrap import registry_administration
-    from gateway.config import DatabaseSettings
-
-    engine = create_engine(DatabaseSettings(url=fresh_postgres_url))
-    accounts = registry_administration(session_factory(engine)).accounts
-    await accounts.add("loader@example.test")
-    yield await accounts.issue_token("loader@example.test")
-    await engine.dispose()
-
-
 async def test_sigkill_under_load_loses_nothing_answered(
-    fresh_postgres_url: str, amqp_url: str, token_for: str, tmp_path: Path
+    fresh_postgres_url: str, amqp_url: str, token: str, tmp_path: Path
 ) -> None:
     gateway = GatewayProcess(
         fresh_postgres_url,
@@ -69,7 +45,7 @@ async def test_sigkill_under_load_loses_nothing_answered(
                     async with session.post(
                         f"{gateway.url}/api/v1/documents",
                         data=body,
-                        headers={"Authorization": f"Bearer {token_for}", "Content-Type": "application/xml"},
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"},
                     ) as response:
                         receipt = await response.json(content_type=None)
                         if response.status in (200, 202):
@@ -117,7 +93,7 @@ async def test_sigkill_under_load_loses_nothing_answered(
 
 
 async def test_several_worker_processes_publish_each_message_once(
-    fresh_postgres_url: str, amqp_url: str, token_for: str, tmp_path: Path
+    fresh_postgres_url: str, amqp_url: str, token: str, tmp_path: Path
 ) -> None:
     gateway = GatewayProcess(fresh_postgres_url, amqp_url, free_port(), tmp_path / "workers.log", workers=2)
     await gateway.start()
@@ -133,7 +109,7 @@ async def test_several_worker_processes_publish_each_message_once(
                 session.post(
                     f"{gateway.url}/api/v1/documents",
                     data=body,
-                    headers={"Authorization": f"Bearer {token_for}", "Content-Type": "application/xml"},
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"},
                 ) as response,
             ):
                 assert response.status == 202, await response.text()

@@ -6,15 +6,12 @@ concurrent submissions.  No 202 was answered for a document that is not in the d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import asyncpg
-import pytest
 
 from gateway.adapters.storage.group_commit import TEST_HOLD_ENV, TEST_HOLD_MESSAGE
-from tests.conftest import new_postgresql_database, seed_test_registry
 from tests.support.messages import signed_build, unique_params
 from tests.support.processes import GatewayProcess, free_port
 
@@ -22,29 +19,8 @@ SENDERS = 12
 HELD_BATCH = 4
 
 
-@pytest.fixture
-def fresh_postgres_url() -> Iterator[str]:
-    with new_postgresql_database() as url:
-        asyncio.run(seed_test_registry(url))
-        yield url
-
-
-async def token(url: str) -> str:
-    from gateway.adapters.storage.database import create_engine, session_factory
-    from gateway.bootstrap import registry_administration
-    from gateway.config import DatabaseSettings
-
-    engine = create_engine(DatabaseSettings(url=url))
-    try:
-        accounts = registry_administration(session_factory(engine)).accounts
-        await accounts.add("held@example.test")
-        return await accounts.issue_token("held@example.test")
-    finally:
-        await engine.dispose()
-
-
 async def test_no_202_before_the_commit_holding_its_row(
-    fresh_postgres_url: str, amqp_url: str, tmp_path: Path
+    fresh_postgres_url: str, amqp_url: str, token: str, tmp_path: Path
 ) -> None:
     log = tmp_path / "gateway.log"
     gateway = GatewayProcess(
@@ -54,7 +30,6 @@ async def test_no_202_before_the_commit_holding_its_row(
         log,
         env={TEST_HOLD_ENV: str(HELD_BATCH), "GATEWAY_DATABASE_GROUP_COMMIT_WAIT_SECONDS": "0.05"},
     )
-    bearer = await token(fresh_postgres_url)
     sent: dict[str, bytes] = {}  # message id -> body, of every document sent
     answered: dict[str, str] = {}  # message id -> reference, of every 202
     killed = asyncio.Event()
@@ -69,7 +44,7 @@ async def test_no_202_before_the_commit_holding_its_row(
                     async with session.post(
                         f"{gateway.url}/api/v1/documents",
                         data=body,
-                        headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/xml"},
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"},
                     ) as response:
                         receipt = await response.json(content_type=None)
                         assert response.status == 202, receipt

@@ -10,13 +10,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.conftest import new_postgresql_database, sample_pki_copy, seed_test_registry
+from tests.conftest import sample_pki_copy
 from tests.support.messages import signed_build, unique_params
 from tests.support.processes import GatewayProcess, free_port
 
@@ -79,26 +79,6 @@ def test_a_misspelled_variable_stops_serve(tmp_path: Path) -> None:
 
 
 # --- a running gateway's logs ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def fresh_postgres_url() -> Iterator[str]:
-    with new_postgresql_database() as url:
-        asyncio.run(seed_test_registry(url))
-        yield url
-
-
-@pytest.fixture
-async def token(fresh_postgres_url: str) -> AsyncIterator[str]:
-    from gateway.adapters.storage.database import create_engine, session_factory
-    from gateway.bootstrap import registry_administration
-    from gateway.config import DatabaseSettings
-
-    engine = create_engine(DatabaseSettings(url=fresh_postgres_url))
-    accounts = registry_administration(session_factory(engine)).accounts
-    await accounts.add("logs@example.test")
-    yield await accounts.issue_token("logs@example.test")
-    await engine.dispose()
 
 
 def json_lines(path: Path) -> list[dict[str, object]]:

@@ -8,16 +8,13 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.bootstrap import connection_shortfall
 from gateway.config import Settings
-from tests.conftest import new_postgresql_database, seed_test_registry
 from tests.support.amqp import drain_queue
 from tests.support.messages import signed_build, unique_params
 from tests.support.processes import GatewayProcess, free_port
@@ -25,26 +22,6 @@ from tests.support.processes import GatewayProcess, free_port
 DOCUMENTS = 120
 CONCURRENCY = 24
 QUEUE = "NCTS2.inbound"
-
-
-@pytest.fixture
-def fresh_postgres_url() -> Iterator[str]:
-    with new_postgresql_database() as url:
-        asyncio.run(seed_test_registry(url))
-        yield url
-
-
-@pytest.fixture
-async def token(fresh_postgres_url: str) -> AsyncIterator[str]:
-    from gateway.adapters.storage.database import create_engine, session_factory
-    from gateway.bootstrap import registry_administration
-    from gateway.config import DatabaseSettings
-
-    engine = create_engine(DatabaseSettings(url=fresh_postgres_url))
-    accounts = registry_administration(session_factory(engine)).accounts
-    await accounts.add("workers@example.test")
-    yield await accounts.issue_token("workers@example.test")
-    await engine.dispose()
 
 
 async def accepted_by_process(url: str) -> dict[str, int]:
